@@ -1,0 +1,522 @@
+"""The `watcher` command: a thin shell over the pipeline's stages.
+
+Every command has help with an example and a machine-readable output format.
+Heavy modules (SQLAlchemy, httpx, feedparser, rich) are imported inside the
+commands that need them, so `watcher --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from watcher import __version__
+from watcher.errors import UsageError, WatcherError
+
+if TYPE_CHECKING:
+    from watcher.config import Config
+    from watcher.store.db import Store
+
+EXIT_OK, EXIT_USAGE, EXIT_FAILURES = 0, 2, 3
+
+
+@dataclass
+class Settings:
+    config_path: str | None
+    db_url: str | None
+
+    def config(self) -> Config:
+        from watcher.config import load_config
+
+        return load_config(self.config_path)
+
+    def store(self) -> Store:
+        from watcher.store.db import open_store
+
+        return open_store(self.db_url)
+
+
+class WatcherGroup(click.Group):
+    """Maps watcher's errors to SPEC.md exit codes with a one-line message, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except WatcherError as exc:
+            for line in str(exc).splitlines() or [type(exc).__name__]:
+                click.echo(f"watcher: error: {line}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("watcher: interrupted", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=WatcherGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--config", "config_path", metavar="PATH", help="Configuration file [default: $WATCHER_CONFIG or ./sources.yaml].")
+@click.option("--db", "db_url", metavar="URL", help="Store: SQLAlchemy URL or SQLite path [default: $WATCHER_DB or state/watcher.db].")
+@click.version_option(__version__, prog_name="watcher")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None, db_url: str | None) -> None:
+    """Watch official sources for AI-regulation changes, classify them, and report.
+
+    \b
+    Examples:
+      watcher demo                                  # the whole pipeline, offline
+      watcher check-config --config sources.yaml
+      watcher poll --jurisdiction KR
+      watcher changes --jurisdiction KR --since 30d
+      watcher changes --tag delay --format json
+    """
+    ctx.obj = Settings(config_path, db_url)
+
+
+# -- check-config ----------------------------------------------------------------
+
+
+@main.command("check-config")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def check_config(settings: Settings, fmt: str) -> None:
+    """Validate the configuration and print a summary (exit 2 naming each fault).
+
+    \b
+    Example:
+      watcher check-config --config sources.yaml
+    """
+    from collections import Counter
+
+    from watcher.sources import source_types
+
+    config = settings.config()
+    types = source_types()
+    pending = [s for s in config.sources if not types[s.type].supported]
+    if fmt == "json":
+        _print_json({
+            "config": str(config.path),
+            "sources": [{"id": s.id, "type": s.type, "jurisdictions": list(s.jurisdictions), "interval": s.interval,
+                         "supported": types[s.type].supported} for s in config.sources],
+            "channels": [{"id": c.id, "type": c.type, "mode": c.mode} for c in config.channels],
+        })
+        return
+    by_type = Counter(s.type for s in config.sources)
+    by_jur = Counter(j for s in config.sources for j in s.jurisdictions)
+    click.echo(f"{config.path}: OK")
+    click.echo(f"  {len(config.sources)} sources: " + ", ".join(f"{n} {t}" for t, n in by_type.most_common()))
+    click.echo("  jurisdictions: " + ", ".join(f"{j} {n}" for j, n in sorted(by_jur.items())))
+    click.echo(f"  {len(config.channels)} channels" + (": " + ", ".join(f"{c.id} ({c.type}, {c.mode})" for c in config.channels) if config.channels else ""))
+    if pending:
+        click.echo(f"  note: {len(pending)} sources of type {', '.join(sorted({s.type for s in pending}))} "
+                   "are validated but not yet polled (support for them is not built yet)")
+
+
+# -- poll ------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--source", "source_ids", multiple=True, metavar="ID", help="Poll only this source (repeatable).")
+@click.option("--jurisdiction", "jurisdictions", multiple=True, metavar="J", help="Poll only sources of this jurisdiction (repeatable; US includes US-CO).")
+@click.pass_obj
+def poll(settings: Settings, source_ids: tuple[str, ...], jurisdictions: tuple[str, ...]) -> None:
+    """Poll every (or the named) source once, whether due or not, and store what changed.
+
+    Exit 3 when any source failed; each failure is recorded (see `watcher sources`).
+
+    \b
+    Examples:
+      watcher poll
+      watcher poll --source kr-msit-press --source jp-egov-public-comments
+      watcher poll --jurisdiction EU
+    """
+    import time
+
+    from watcher.poll import poll_sources, select_sources
+
+    config = settings.config()
+    try:
+        sources = select_sources(config, source_ids, jurisdictions)
+    except KeyError as exc:
+        raise UsageError(f"no source with id {exc} in {config.path}") from None
+    if not sources:
+        raise UsageError("no configured source matches the --source/--jurisdiction given")
+    started = time.monotonic()
+    with settings.store() as store:
+        if sys.stdout.isatty():
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            with Progress(TextColumn("polling"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          TextColumn("{task.description}"), transient=True) as progress:
+                task = progress.add_task("", total=len(sources))
+                report = poll_sources(sources, store, on_outcome=lambda o: progress.update(task, advance=1, description=o.source_id))
+        else:
+            report = poll_sources(sources, store)
+    _print_poll_summary(report, time.monotonic() - started)
+    if report.failures:
+        sys.exit(EXIT_FAILURES)
+
+
+def _print_poll_summary(report: Any, elapsed: float) -> None:
+    new = sum(o.new for o in report.outcomes if o.status != "baseline")
+    updated = sum(o.updated for o in report.outcomes)
+    parts = [f"{report.count('changed')} changed ({new} new, {updated} updated)"]
+    for status, label in (("unchanged", "unchanged"), ("not-modified", "not modified (304)"),
+                          ("baseline", "baselined"), ("error", "failed"), ("unsupported", "not yet supported")):
+        if n := report.count(status):
+            parts.append(f"{n} {label}")
+    click.echo(f"Polled {len(report.outcomes)} sources in {elapsed:.1f}s: " + ", ".join(parts) + ".")
+    for o in report.outcomes:
+        if o.status == "baseline":
+            click.echo(f"  baseline {o.source_id}: {o.items} items stored (not alerted)")
+        elif o.status == "error":
+            click.echo(f"  failed   {o.source_id}: {o.error}", err=True)
+        elif o.status == "unsupported":
+            click.echo(f"  skipped  {o.source_id}: {o.error}", err=True)
+
+
+# -- changes / show ---------------------------------------------------------------
+
+
+@main.command()
+@click.option("--jurisdiction", "jurisdictions", multiple=True, metavar="J", help="Only these jurisdictions (repeatable; US includes US-CO).")
+@click.option("--tag", "tags", multiple=True, metavar="T", help="Only changes with this tag (repeatable: any of them).")
+@click.option("--source", "source_ids", multiple=True, metavar="ID", help="Only changes from this source (repeatable).")
+@click.option("--since", metavar="WHEN", help="Detected since a duration ago (7d, 12h) or a date (2026-01-01).")
+@click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True, help="At most N changes; 0 for all.")
+@click.option("--all", "include_all", is_flag=True, help="Include items classified not relevant.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]), default="table", show_default=True)
+@click.pass_obj
+def changes(settings: Settings, jurisdictions: tuple[str, ...], tags: tuple[str, ...], source_ids: tuple[str, ...],
+            since: str | None, limit: int, include_all: bool, fmt: str) -> None:
+    """Recent changes, newest detected first.
+
+    \b
+    Examples:
+      watcher changes --jurisdiction KR --since 30d
+      watcher changes --tag delay --jurisdiction EU --format json
+      watcher changes --source eu-digital-strategy --all --format csv > eu.csv
+    """
+    from datetime import UTC, datetime
+
+    from watcher import jurisdictions as jur
+    from watcher.config import TAGS
+    from watcher.durations import parse_since
+    from watcher.store.queries import ChangeFilter, change_as_dict, find_changes
+
+    codes = tuple(jur.normalise(j) for j in jurisdictions)
+    for code in codes:
+        if not jur.is_valid(code):
+            raise UsageError(f"--jurisdiction {code}: unknown code; use ISO 3166-1 (KR), ISO 3166-2 (US-CO), EU, ASEAN or INTL")
+    for tag in tags:
+        if tag not in TAGS:
+            raise UsageError(f"--tag {tag}: unknown tag; tags are: {', '.join(TAGS)}")
+    try:
+        since_at = parse_since(since, datetime.now(UTC)) if since else None
+    except ValueError as exc:
+        raise UsageError(f"--since {exc}") from None
+    flt = ChangeFilter(jurisdictions=codes, tags=tags, sources=source_ids, since=since_at,
+                       include_irrelevant=include_all, limit=limit or None)
+    with settings.store() as store, store.session() as session:
+        rows = [change_as_dict(c) for c in find_changes(session, flt)]
+    _emit_changes(rows, fmt)
+
+
+def _emit_changes(rows: list[dict[str, Any]], fmt: str) -> None:
+    import json
+
+    if fmt == "json":
+        _print_json(rows)
+    elif fmt == "jsonl":
+        out = sys.stdout
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["id", "detected_at", "source", "kind", "title", "url", "published", "relevant",
+                         "jurisdictions", "tags", "dates", "baseline", "summary"])
+        for r in rows:
+            writer.writerow([r["id"], r["detected_at"], r["source"], r["kind"], r["title"], r["url"] or "",
+                             r["published"] or "", r["relevant"], ";".join(r["jurisdictions"]), ";".join(r["tags"]),
+                             ";".join(f"{d['date']}:{d['kind']}" for d in r["dates"]), r["baseline"], r["summary"]])
+    else:
+        _print_table(rows)
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console()
+    if not rows:
+        console.print("No changes match.", markup=False)
+        return
+    # Every column but the title is sized to its content; the title gets the rest
+    # of the terminal and is cut with an ellipsis (rich would otherwise squeeze the
+    # narrow columns away). The source column shows only on wide terminals.
+    from rich.cells import cell_len
+
+    wide = console.width >= 120
+    headers = ["id", "detected", "where", "kind", "tags", "title"] + (["source"] if wide else [])
+    body = []
+    for r in rows:
+        kind = ("base" if r["baseline"] else "new") if r["kind"] == "new" else "upd"
+        title = r["title"] if r["relevant"] else f"[not relevant] {r['title']}"
+        dates = " ".join(f"{d['kind'][:3]}:{d['date']}" for d in r["dates"])
+        tags = " ".join(r["tags"] + ([dates] if dates else [])) or "-"
+        body.append([str(r["id"]), r["detected_at"][:10], ",".join(r["jurisdictions"]) or "-", kind,
+                     tags[:40], title] + ([r["source"][:24]] if wide else []))
+    fixed = [max(cell_len(h), *(cell_len(b[i]) for b in body)) for i, h in enumerate(headers) if h != "title"]
+    title_width = max(20, console.width - sum(fixed) - 2 * len(fixed))
+    table = Table(box=None, header_style="bold", pad_edge=False, collapse_padding=True)
+    for h in headers:
+        table.add_column(h, no_wrap=True, justify="right" if h == "id" else "left",
+                         max_width=title_width if h == "title" else None)
+    for b in body:
+        text = Text(b[5])
+        text.truncate(title_width, overflow="ellipsis")
+        table.add_row(*b[:5], text, *b[6:])
+    console.print(table)
+    console.print(f"{len(rows)} changes (kind: new, upd = updated, base = baseline). Details: watcher show ID",
+                  style="dim", markup=False)
+
+
+@main.command()
+@click.argument("change_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def show(settings: Settings, change_id: int, fmt: str) -> None:
+    """One change whole, with its diff.
+
+    \b
+    Examples:
+      watcher show 42
+      watcher show 42 --format json
+    """
+    from watcher.store.queries import change_as_dict, get_change
+
+    with settings.store() as store, store.session() as session:
+        change = get_change(session, change_id)
+        if change is None:
+            raise UsageError(f"no change with id {change_id}; list them with `watcher changes`")
+        data = change_as_dict(change, with_diff=True)
+    if fmt == "json":
+        _print_json(data)
+        return
+    _print_change_text(data)
+
+
+def _print_change_text(d: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    out = Text()
+    out.append(d["title"] + "\n", style="bold")
+    rows = [
+        ("id", str(d["id"])), ("kind", d["kind"] + (" (baseline: not alerted)" if d["baseline"] else "")),
+        ("source", d["source"]), ("url", d["url"] or "-"), ("detected", d["detected_at"]),
+        ("published", d["published"] or "-"), ("relevant", "yes" if d["relevant"] else "no"),
+        ("jurisdictions", ", ".join(d["jurisdictions"]) or "-"), ("tags", ", ".join(d["tags"]) or "-"),
+        ("dates", ", ".join(f"{x['date']} ({x['kind']})" for x in d["dates"]) or "-"),
+    ]
+    for label, value in rows:
+        out.append(f"{label:>13}: ", style="dim")
+        out.append(value + "\n")
+    if d["summary"]:
+        out.append("\n" + d["summary"] + "\n")
+    if d.get("diff"):
+        out.append("\n")
+        for line in d["diff"].splitlines():
+            style = "green" if line.startswith("+") else "red" if line.startswith("-") else "cyan" if line.startswith("@@") else None
+            out.append(line + "\n", style=style)
+    console.print(out, end="", soft_wrap=True)  # long URLs stay whole for copy and paste
+
+
+# -- sources ---------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+def sources(settings: Settings, fmt: str) -> None:
+    """Every configured source with its health: last success, last error,
+    failures in a row, next poll.
+
+    \b
+    Examples:
+      watcher sources
+      watcher sources --format json | jq '.[] | select(.consecutive_failures > 0)'
+    """
+    from watcher.sources import source_types
+    from watcher.store.queries import iso, source_states
+
+    config = settings.config()
+    types = source_types()
+    with settings.store() as store, store.session() as session:
+        states = source_states(session)
+    rows = []
+    for s in config.sources:
+        st = states.get(s.id)
+        failures = st.consecutive_failures if st else 0
+        if not types[s.type].supported:
+            health = "not yet supported"
+        elif st is None or st.last_attempt_at is None:
+            health = "never polled"
+        elif failures:
+            health = "failing"
+        else:
+            health = "ok"
+        rows.append({
+            "id": s.id, "name": s.name, "type": s.type, "jurisdictions": list(s.jurisdictions), "url": s.url,
+            "state": health,
+            "last_success": iso(st.last_success_at) if st else None,
+            "last_error": st.last_error if st else None,
+            "last_error_at": iso(st.last_error_at) if st else None,
+            "consecutive_failures": failures,
+            "next_poll": iso(st.next_poll_at) if st else None,
+            "items": st.item_count if st else None,
+            "warning": st.last_warning if st else None,
+        })
+    if fmt == "json":
+        _print_json(rows)
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for col, kw in (("id", {"no_wrap": True}), ("where", {"no_wrap": True}), ("type", {"no_wrap": True}),
+                    ("state", {"no_wrap": True}), ("last success", {"no_wrap": True}), ("fails", {"justify": "right"}),
+                    ("next poll", {"no_wrap": True}), ("last error", {"overflow": "ellipsis", "no_wrap": True, "ratio": 1})):
+        table.add_column(col, **kw)
+    colours = {"ok": "green", "failing": "red", "never polled": "yellow", "not yet supported": "dim"}
+    for r in rows:
+        table.add_row(r["id"], ",".join(r["jurisdictions"]), r["type"], Text(r["state"], style=colours[r["state"]]),
+                      (r["last_success"] or "-")[:16].replace("T", " "), str(r["consecutive_failures"]),
+                      (r["next_poll"] or "-")[:16].replace("T", " "), Text(r["last_error"] or ""))
+    Console().print(table)
+
+
+# -- classify / eval / reclassify --------------------------------------------------
+
+
+@main.command()
+@click.pass_obj
+def classify(settings: Settings) -> None:
+    """Classify JSON lines from stdin: {"id", "title", "text", "jurisdiction"?, "published"?}
+    -> {"id", "relevant", "jurisdictions", "tags", "dates"}, one line each, in order.
+
+    \b
+    Example:
+      echo '{"id": 1, "title": "EU delays AI Act high-risk rules to December 2027", "text": ""}' | watcher classify
+    """
+    import json
+
+    from watcher.classify import classify_item
+
+    out = sys.stdout
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as exc:
+            raise UsageError(f"stdin line {number}: not a JSON object ({exc})") from None
+        result = classify_item(str(item.get("title") or ""), str(item.get("text") or ""),
+                               jurisdiction=item.get("jurisdiction"), published=item.get("published"))
+        out.write(json.dumps({"id": item.get("id"), **result.as_dict()}, ensure_ascii=False) + "\n")
+        out.flush()
+
+
+@main.command("eval")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def eval_command(files: tuple[str, ...]) -> None:
+    """Score the classifier on labelled JSON-lines files (the format of dev.jsonl).
+
+    \b
+    Example:
+      watcher eval tests/data/dev.jsonl
+    """
+    from watcher.eval import main as eval_main
+
+    sys.exit(eval_main(list(files)))
+
+
+@main.command()
+@click.option("--source", "source_ids", multiple=True, metavar="ID", help="Only changes of this source (repeatable).")
+@click.pass_obj
+def reclassify(settings: Settings, source_ids: tuple[str, ...]) -> None:
+    """Classify every stored change again (after the rules or the config changed).
+
+    \b
+    Example:
+      watcher reclassify --source kr-msit-press
+    """
+    from watcher.reclassify import reclassify_changes
+
+    config = settings.config()
+    with settings.store() as store:
+        total, changed = reclassify_changes(config, store, source_ids)
+    click.echo(f"Reclassified {total} changes: {changed} got a different classification.")
+
+
+# -- not yet built ------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--channel", "channel_ids", multiple=True, metavar="ID")
+@click.option("--dry-run", is_flag=True)
+def digest(channel_ids: tuple[str, ...], dry_run: bool) -> None:
+    """Send each digest channel what it has not been sent yet (not yet supported)."""
+    raise UsageError("`watcher digest` is not yet supported: e-mail, Slack and webhook delivery is still being built")
+
+
+@main.command()
+def run() -> None:
+    """The long-running service (not yet supported; use `watcher poll` from cron or a timer)."""
+    raise UsageError("`watcher run` is not yet supported: schedule `watcher poll` with cron or a systemd timer for now")
+
+
+# -- demo ------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--keep", metavar="DIR", type=click.Path(file_okay=False), help="Keep the demo store in DIR instead of a temporary directory.")
+def demo(keep: str | None) -> None:
+    """Run the whole pipeline offline on bundled sample feeds and show what changed.
+
+    Serves sample feeds (seven jurisdictions, four languages, EUC-KR and Big5 among
+    them) on 127.0.0.1, polls them (the baseline), swaps in a later version of the
+    feeds, polls again, and prints the changes. No network needed.
+    """
+    from watcher.demo import run_demo
+
+    run_demo(keep)
+
+
+def _print_json(data: Any) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def run_cli(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI in-process and return its exit code (for tests)."""
+    try:
+        main.main(args=list(argv) if argv is not None else None, prog_name="watcher", standalone_mode=True)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0

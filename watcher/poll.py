@@ -1,0 +1,197 @@
+"""One polling cycle: fetch -> parse -> diff -> classify -> store, for many sources.
+
+`poll_sources` is the single entry point, used by `watcher poll`, `watcher run`
+and `watcher demo`. A source that fails (network, HTTP, not a feed) is recorded
+with its error and never stops the others. Unchanged sources (304, or the same
+body hash) are never parsed. Each changed source is committed in its own
+transaction together with its new conditional-GET state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from watcher import jurisdictions as jur
+from watcher.classify import Classification, classify_item
+from watcher.config import Config, SourceConfig
+from watcher.diff import diff_items
+from watcher.errors import ParseError
+from watcher.fetch import Fetcher, FetchRequest, FetchResult
+from watcher.schedule import next_poll_at
+from watcher.sources import ParsedItem, source_types
+from watcher.store.db import Store
+from watcher.store.models import SourceState
+from watcher.store.writes import ClassifiedChange, load_states, record_changes, stored_items
+
+
+@dataclass(slots=True)
+class SourceOutcome:
+    """What one source's poll came to. `status` is one of:
+    changed, unchanged, not-modified, baseline, error, unsupported."""
+
+    source_id: str
+    status: str
+    new: int = 0
+    updated: int = 0
+    items: int | None = None
+    error: str | None = None
+    warning: str | None = None
+    change_ids: list[int] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "error"
+
+
+@dataclass(slots=True)
+class PollReport:
+    started_at: datetime
+    finished_at: datetime | None = None
+    outcomes: list[SourceOutcome] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[SourceOutcome]:
+        return [o for o in self.outcomes if o.failed]
+
+    @property
+    def change_ids(self) -> list[int]:
+        return [cid for o in self.outcomes for cid in o.change_ids]
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+def select_sources(
+    config: Config, source_ids: Iterable[str] = (), jurisdictions: Iterable[str] = ()
+) -> list[SourceConfig]:
+    """The configured sources named by id and/or falling under the jurisdictions (all if none given).
+    Raises KeyError for an id not in the configuration."""
+    ids = list(source_ids)
+    wanted = [jur.normalise(j) for j in jurisdictions]
+    known = {s.id for s in config.sources}
+    for sid in ids:
+        if sid not in known:
+            raise KeyError(sid)
+    chosen = [s for s in config.sources if not ids or s.id in ids]
+    if wanted:
+        chosen = [s for s in chosen if jur.matches_any(s.jurisdictions, wanted)]
+    return chosen
+
+
+def poll_sources(
+    sources: list[SourceConfig],
+    store: Store,
+    *,
+    fetcher: Fetcher | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    on_outcome: Callable[[SourceOutcome], None] | None = None,
+) -> PollReport:
+    """Poll `sources` once, whether due or not, and store what changed."""
+    report = PollReport(started_at=now())
+    types = source_types()
+    own_fetcher = fetcher is None
+    fetcher = fetcher or Fetcher()
+    by_id = {s.id: s for s in sources}
+
+    def done(outcome: SourceOutcome) -> None:
+        report.outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
+
+    try:
+        with store.session() as session:
+            states = load_states(session, by_id)
+            session.commit()
+            requests = []
+            for source in sources:
+                if not types[source.type].supported:
+                    done(SourceOutcome(source.id, "unsupported",
+                                       error=f"source type '{source.type}' is not yet supported; it is skipped"))
+                    continue
+                state = states[source.id]
+                requests.append(FetchRequest(
+                    source_id=source.id, url=source.url, timeout=source.timeout, etag=state.etag,
+                    last_modified=state.last_modified, body_hash=state.body_hash, headers=source.headers,
+                ))
+            for result in fetcher.fetch_all(requests):
+                source, state = by_id[result.source_id], states[result.source_id]
+                outcome = _handle(session, source, state, result, types[source.type], now())
+                session.commit()  # one transaction per source: its state and its changes together
+                done(outcome)
+    finally:
+        if own_fetcher:
+            fetcher.close()
+    report.finished_at = now()
+    return report
+
+
+def _handle(session, source: SourceConfig, state: SourceState, result: FetchResult, kind, at: datetime) -> SourceOutcome:  # noqa: ANN001
+    state.last_attempt_at = at
+    state.last_status = result.status
+    if result.error is not None:
+        return _failed(state, source, at, str(result.error), result)
+    if not result.has_new_body:
+        _succeeded(state, source, at, result)
+        return SourceOutcome(source.id, "not-modified" if result.not_modified else "unchanged", items=state.item_count)
+    try:
+        parsed = kind.parse(source, result)
+    except ParseError as exc:
+        return _failed(state, source, at, str(exc), result)
+    except Exception as exc:  # noqa: BLE001 - a parser bug on hostile input must not stop the cycle
+        return _failed(state, source, at, f"parser failed: {type(exc).__name__}: {exc}"[:500], result)
+    baseline = state.baseline_at is None
+    changes = diff_items(stored_items(session, source.id), parsed.items)
+    classified = [ClassifiedChange(ch, classify_for_source(source, ch.item)) for ch in changes]
+    change_ids = record_changes(session, source.id, classified, now=at, baseline=baseline)
+    if baseline and parsed.items:
+        # An empty first answer is not a baseline: the next real one would flood everyone.
+        state.baseline_at = at
+    _succeeded(state, source, at, result)
+    state.body_hash = result.body_hash
+    state.item_count = len(parsed.items)
+    state.last_warning = parsed.warning
+    new = sum(1 for c in changes if c.kind == "new")
+    status = "baseline" if baseline else ("changed" if changes else "unchanged")
+    return SourceOutcome(source.id, status, new=new, updated=len(changes) - new, items=len(parsed.items),
+                         warning=parsed.warning, change_ids=change_ids)
+
+
+def classify_for_source(
+    source: SourceConfig | None, item: ParsedItem, fallback_jurisdictions: tuple[str, ...] = ()
+) -> Classification:
+    """The one place classification plugs into the pipeline: the classifier's
+    verdict, with the source's configuration applied (its jurisdictions as hint
+    and fallback, `relevance: all`, dates stated by the source itself)."""
+    hint = source.jurisdictions if source else fallback_jurisdictions
+    cls = classify_item(item.title, item.text, jurisdiction=list(hint), published=item.published)
+    dates = cls.dates
+    if item.dates:  # dates the source states outright (API fields) come first
+        dates = sorted({(d["date"], d["kind"]): d for d in [*item.dates, *cls.dates]}.values(),
+                       key=lambda d: (d["date"], d["kind"]))
+    return Classification(
+        relevant=cls.relevant or (source is not None and source.relevance == "all"),
+        # An item whose text names no jurisdiction is about its source's.
+        jurisdictions=list(cls.jurisdictions) or list(hint),
+        tags=list(cls.tags),
+        dates=list(dates),
+    )
+
+
+def _succeeded(state: SourceState, source: SourceConfig, at: datetime, result: FetchResult) -> None:
+    state.last_success_at = at
+    state.consecutive_failures = 0
+    state.last_error = None
+    if result.etag or result.last_modified or not result.not_modified:
+        state.etag = result.etag
+        state.last_modified = result.last_modified
+    state.next_poll_at = next_poll_at(at, source.interval, 0, result.retry_after, result.max_age)
+
+
+def _failed(state: SourceState, source: SourceConfig, at: datetime, message: str, result: FetchResult) -> SourceOutcome:
+    state.consecutive_failures = (state.consecutive_failures or 0) + 1
+    state.last_error = message
+    state.last_error_at = at
+    state.next_poll_at = next_poll_at(at, source.interval, state.consecutive_failures, result.retry_after)
+    return SourceOutcome(source.id, "error", error=message)

@@ -1,0 +1,88 @@
+"""`feed`: RSS 0.9x/1.0/2.0 and Atom, parsed with feedparser."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from watcher.errors import ParseError
+from watcher.fetch import utf8_xml
+from watcher.sources import ParsedItem, ParseResult, SourceType
+from watcher.text import html_to_text, normalise_text
+from watcher.urls import canonical_url, is_web_url
+
+if TYPE_CHECKING:
+    from watcher.config import SourceConfig
+    from watcher.fetch import FetchResult
+
+
+class FeedSource(SourceType, name="feed"):
+    """An RSS or Atom feed. An entry's identity is its id/guid, else its
+    canonicalised link, else a hash of its title and date."""
+
+    keys = {}
+
+    @classmethod
+    def parse(cls, source: SourceConfig, fetched: FetchResult) -> ParseResult:
+        import feedparser
+
+        assert fetched.body is not None
+        body = utf8_xml(fetched.body, fetched.content_type, source.encoding)
+        base = fetched.final_url or source.url
+        parsed = feedparser.parse(
+            body,
+            response_headers={"content-type": "application/xml; charset=utf-8", "content-location": base},
+            sanitize_html=True,
+            resolve_relative_uris=True,
+        )
+        if not parsed.get("version") and not parsed.entries:
+            reason = parsed.get("bozo_exception")
+            looks_html = body[:2048].lower().find(b"<html") >= 0
+            what = "an HTML page, not a feed" if looks_html else "not a feed"
+            raise ParseError(f"{what}" + (f" ({_short(reason)})" if reason else ""))
+        items = []
+        seen: set[str] = set()
+        for entry in parsed.entries:
+            item = _item(entry, base)
+            if item.key not in seen:  # a feed repeating an entry lists it once
+                seen.add(item.key)
+                items.append(item)
+        warning = None
+        if parsed.get("bozo"):
+            warning = f"feed has errors, kept {len(items)} entries: {_short(parsed.get('bozo_exception'))}"
+        return ParseResult(items=items, warning=warning)
+
+
+def _item(entry: Any, base: str) -> ParsedItem:
+    title = normalise_text(html_to_text(entry.get("title") or ""))
+    link = entry.get("link") or ""
+    url = canonical_url(link, base) if link else None
+    if url and not is_web_url(url):
+        url = None  # javascript:, file:, data: links are never shown or followed
+    text = ""
+    if entry.get("content"):
+        text = html_to_text(entry["content"][0].get("value") or "")
+    if not text:
+        text = html_to_text(entry.get("summary") or "")
+    published = _datetime(entry.get("published_parsed") or entry.get("updated_parsed"))
+    key = (entry.get("id") or "").strip() or url
+    if not key:
+        stamp = entry.get("published") or entry.get("updated") or ""
+        key = "sha1:" + hashlib.sha1(f"{title}\n{stamp}".encode()).hexdigest()
+    return ParsedItem(key=key[:1000], title=title or "(untitled)", url=url, published=published, text=text)
+
+
+def _datetime(value: time.struct_time | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime(*value[:6], tzinfo=UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+def _short(exc: Any) -> str:
+    text = str(exc) if exc is not None else ""
+    return (text or type(exc).__name__)[:200]

@@ -1,0 +1,158 @@
+"""Opening the store: URL resolution, SQLite tuning, schema migrations.
+
+The schema is owned by Alembic (watcher/store/migrations). To keep CLI start-up
+fast, opening a store reads `alembic_version` with one query and imports Alembic
+only when the schema actually needs upgrading.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from watcher.errors import StoreError
+
+# The newest migration this code knows. tests/test_store.py checks it matches Alembic's head.
+SCHEMA_REVISION = "0001"
+KNOWN_REVISIONS = ("0001",)
+DEFAULT_DB = "state/watcher.db"
+
+
+def database_url(explicit: str | None = None) -> str:
+    """The store URL: `explicit` (--db), else $WATCHER_DB, else SQLite at state/watcher.db.
+    A bare path is taken as a SQLite file."""
+    url = explicit or os.environ.get("WATCHER_DB") or DEFAULT_DB
+    if "://" not in url:
+        url = f"sqlite:///{url}"
+    return url
+
+
+class Store:
+    """An open store: an engine plus a session factory. Use `session()` for a unit of work."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session committed on success, rolled back on error."""
+        with self._sessions() as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
+    """Open (creating if needed) and migrate the store at `url` (see `database_url`).
+
+    Raises `StoreError` with a readable message for an unreachable database, an
+    unwritable file, or a store written by a newer watcher.
+    """
+    url = database_url(url)
+    engine = _engine(url)
+    try:
+        with engine.connect() as conn:
+            current = _current_revision(conn)
+        if current != SCHEMA_REVISION:
+            if current is not None and current not in KNOWN_REVISIONS:
+                raise StoreError(
+                    f"the store {_display(url)} has schema version {current}, newer than this watcher knows "
+                    f"({SCHEMA_REVISION}); upgrade watcher to use it"
+                )
+            if not migrate:
+                raise StoreError(f"the store {_display(url)} needs a schema upgrade; run `watcher db upgrade`")
+            upgrade(engine)
+    except StoreError:
+        engine.dispose()
+        raise
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise StoreError(f"cannot open the store {_display(url)}: {_short(exc)}") from None
+    return Store(engine)
+
+
+def upgrade(engine: Engine) -> None:
+    """Run Alembic migrations up to head on `engine`."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def _engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the directory of the store {path}: {exc}") from None
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except (SQLAlchemyError, ImportError, ValueError) as exc:
+        raise StoreError(f"cannot use the store URL {_display(url)}: {_short(exc)}") from None
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
+    # WAL lets `watcher changes` read while a poll writes; the busy timeout makes
+    # a writer wait for another rather than fail; NORMAL sync is safe under WAL.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout = 30000")
+    with contextlib.suppress(Exception):  # a read-only file cannot switch modes; reads still work
+        cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def _current_revision(conn) -> str | None:  # noqa: ANN001
+    try:
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except OperationalError:
+        conn.rollback()
+        return None
+    except SQLAlchemyError:
+        conn.rollback()
+        return None
+
+
+def _display(url: str) -> str:
+    """A URL safe to print: the password is masked."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001
+        return url.split("@")[-1]
+
+
+def _short(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None)
+    return str(orig or exc).splitlines()[0][:300]

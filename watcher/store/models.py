@@ -1,0 +1,135 @@
+"""The store's tables, as SQLAlchemy 2.0 typed models. One module, the whole schema.
+
+Timestamps are stored as UTC and read back timezone-aware on every backend.
+Jurisdictions and tags are kept twice on purpose: as JSON on the change (what
+`--format json` prints) and as rows in `change_jurisdictions` / `change_tags`
+(what the indexed `--jurisdiction` / `--tag` filters search).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite has no time zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use datetime.now(UTC)")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+class SourceState(Base):
+    """What watcher knows of a configured source between polls: conditional-GET
+    validators, health, and when to poll it next. Keyed by the config's id."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    body_hash: Mapped[str | None] = mapped_column(String(64))
+    last_attempt_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_error_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_warning: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_poll_at: Mapped[datetime | None]
+    baseline_at: Mapped[datetime | None]  # None until the first successful poll
+    item_count: Mapped[int | None] = mapped_column(Integer)
+
+
+class Item(Base):
+    """An item as last seen: one feed entry, listing row, API record or document."""
+
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("source_id", "key", name="uq_items_source_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text, default="")
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    published: Mapped[datetime | None]
+    first_seen_at: Mapped[datetime]
+    changed_at: Mapped[datetime]
+
+
+class Change(Base):
+    """A detected change: an item new to its source, or a known item whose title or text changed."""
+
+    __tablename__ = "changes"
+    __table_args__ = (
+        Index("ix_changes_detected", "detected_at", "id"),
+        Index("ix_changes_source_detected", "source_id", "detected_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[str] = mapped_column(String(200))
+    detected_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(10))  # "new" | "updated"
+    title: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[datetime | None]
+    summary: Mapped[str] = mapped_column(Text, default="")
+    relevant: Mapped[bool] = mapped_column(Boolean)
+    jurisdictions: Mapped[list[str]] = mapped_column(JSONType)
+    tags: Mapped[list[str]] = mapped_column(JSONType)
+    dates: Mapped[list[dict[str, str]]] = mapped_column(JSONType)
+    baseline: Mapped[bool] = mapped_column(Boolean)
+    diff: Mapped[str | None] = mapped_column(Text)
+
+
+class ChangeJurisdiction(Base):
+    __tablename__ = "change_jurisdictions"
+    __table_args__ = (Index("ix_change_jurisdictions_code", "code", "change_id"),)
+
+    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+
+
+class ChangeTag(Base):
+    __tablename__ = "change_tags"
+    __table_args__ = (Index("ix_change_tags_tag", "tag", "change_id"),)
+
+    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(32), primary_key=True)

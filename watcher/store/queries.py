@@ -1,0 +1,86 @@
+"""Reading the store: the queries behind `changes`, `show` and `sources`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session
+
+from watcher.store.models import Change, ChangeJurisdiction, ChangeTag, SourceState
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeFilter:
+    """What `watcher changes` asks for. Empty lists mean "any"."""
+
+    jurisdictions: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    since: datetime | None = None
+    include_irrelevant: bool = False
+    limit: int | None = 100
+
+
+def find_changes(session: Session, flt: ChangeFilter) -> list[Change]:
+    """Changes matching `flt`, newest detected first. A jurisdiction matches its
+    subdivisions (US finds US-CO); several jurisdictions or tags mean any of them."""
+    query = select(Change)
+    if flt.since is not None:
+        query = query.where(Change.detected_at >= flt.since)
+    if not flt.include_irrelevant:
+        query = query.where(Change.relevant.is_(True))
+    if flt.sources:
+        query = query.where(Change.source_id.in_(flt.sources))
+    if flt.jurisdictions:
+        conditions = []
+        for code in flt.jurisdictions:
+            conditions += [ChangeJurisdiction.code == code, ChangeJurisdiction.code.like(f"{code}-%")]
+        query = query.where(
+            exists().where(ChangeJurisdiction.change_id == Change.id).where(or_(*conditions))
+        )
+    if flt.tags:
+        query = query.where(exists().where(ChangeTag.change_id == Change.id).where(ChangeTag.tag.in_(flt.tags)))
+    query = query.order_by(Change.detected_at.desc(), Change.id.desc())
+    if flt.limit:
+        query = query.limit(flt.limit)
+    return list(session.scalars(query))
+
+
+def get_change(session: Session, change_id: int) -> Change | None:
+    return session.get(Change, change_id)
+
+
+def change_as_dict(change: Change, *, with_diff: bool = False) -> dict[str, Any]:
+    """A change in the JSON shape of SPEC.md."""
+    data: dict[str, Any] = {
+        "id": change.id,
+        "detected_at": iso(change.detected_at),
+        "source": change.source_id,
+        "kind": change.kind,
+        "title": change.title,
+        "url": change.url,
+        "published": iso(change.published),
+        "summary": change.summary,
+        "relevant": change.relevant,
+        "jurisdictions": list(change.jurisdictions or []),
+        "tags": list(change.tags or []),
+        "dates": list(change.dates or []),
+        "baseline": change.baseline,
+    }
+    if with_diff:
+        data["diff"] = change.diff if change.kind == "updated" else None
+    return data
+
+
+def source_states(session: Session) -> dict[str, SourceState]:
+    return {s.id: s for s in session.scalars(select(SourceState))}
+
+
+def iso(value: datetime | None) -> str | None:
+    """UTC ISO 8601 with a Z, to the second."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,50 @@
+"""Plain text from markup, normalised so cosmetic differences do not count as changes."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+_TAG = re.compile(r"<[^>]*>")
+_BLOCK = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6]|/tr|p|li|tr)\b[^>]*>", re.I)
+_SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
+_SPACES = re.compile(r"[ \t\f\v\u00a0\u3000]+")
+_BLANKS = re.compile(r"\n\s*\n+")
+# Zero-width and bidi control characters: invisible, yet they make equal text differ.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"), None)
+
+
+def html_to_text(markup: str) -> str:
+    """Text of an HTML fragment: tags dropped (block tags become line breaks), entities decoded."""
+    if "<" not in markup and "&" not in markup:
+        return normalise_text(markup)
+    markup = _SCRIPT.sub(" ", markup)
+    markup = _BLOCK.sub("\n", markup)
+    return normalise_text(html.unescape(_TAG.sub(" ", markup)))
+
+
+def normalise_text(text: str) -> str:
+    """NFC, invisible characters removed, runs of spaces folded, lines trimmed.
+    (NFC, not NFKC: full-width CJK punctuation is kept as written for display;
+    `comparable` applies NFKC where only equality matters.)"""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    text = _SPACES.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = (line.strip() for line in text.split("\n"))
+    return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """`text` on one line, cut at a word boundary to at most `limit` characters."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit * 0.6 else cut) + "…"
+
+
+def comparable(text: str) -> str:
+    """`text` reduced for comparison only: NFKC (full-width and compatibility forms
+    folded) and all whitespace runs collapsed, so re-rendering is not a change."""
+    return " ".join(unicodedata.normalize("NFKC", text).split())

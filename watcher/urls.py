@@ -1,0 +1,36 @@
+"""URL canonicalisation: the identity of a linked item (SPEC.md, page-list)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+# Parameters that track the reader or the listing's page rather than name the document.
+_DROP_EXACT = frozenset(
+    {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid", "_ga", "ref_src",
+     "page", "pageindex", "pageno", "currentpage", "pagenum", "page_no", "cpage"}
+)
+
+
+def canonical_url(url: str, base: str | None = None) -> str:
+    """`url` made absolute against `base`, without fragment, tracking (utm_*, fbclid...)
+    or paging (page, pageIndex, pageNo, currentPage) parameters; scheme and host lower-cased.
+    Returns the input unchanged if it cannot be parsed."""
+    try:
+        absolute = urljoin(base, url.strip()) if base else url.strip()
+        parts = urlsplit(absolute)
+    except ValueError:
+        return url
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith("utm_") and k.lower() not in _DROP_EXACT
+    ]
+    netloc = parts.netloc.lower()
+    if parts.scheme == "http" and netloc.endswith(":80") or parts.scheme == "https" and netloc.endswith(":443"):
+        netloc = netloc.rsplit(":", 1)[0]
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", urlencode(query), ""))
+
+
+def is_web_url(url: str | None) -> bool:
+    """True for http(s) URLs: the only links watcher renders or follows."""
+    return bool(url) and url.lower().startswith(("http://", "https://"))
