@@ -25,6 +25,7 @@ class Route:
     headers: Mapping[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering
     conditional: bool = True  # answer 304 to matching validators
+    validators: bool = True  # send ETag and Last-Modified (False: a server that sends neither)
 
 
 # A handler may also be a function taking the request handler and returning a Route.
@@ -61,7 +62,9 @@ class LocalServer:
 
         self._httpd = ThreadingHTTPServer((host, port), _Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="local-http", daemon=True)
+        # A short poll interval makes stop() return in ~50 ms instead of 0.5 s (tests start many servers).
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="local-http", daemon=True)
 
     @property
     def base_url(self) -> str:
@@ -104,13 +107,13 @@ class LocalServer:
             etag = '"' + hashlib.sha1(route.body).hexdigest()[:16] + '"'
             status = route.status
             if (
-                status == 200 and route.conditional
+                status == 200 and route.conditional and route.validators
                 and (request.headers.get("If-None-Match") == etag
                      or (not request.headers.get("If-None-Match") and request.headers.get("If-Modified-Since") == self._started))
             ):
                 status = 304
             request.send_response(status)
-            if status < 400:
+            if status < 400 and route.validators:
                 request.send_header("ETag", etag)
                 request.send_header("Last-Modified", self._started)
             request.send_header("Content-Type", route.content_type)
