@@ -1,8 +1,10 @@
 """Classification stage: relevance, jurisdictions, tags and dates (VOCABULARY.md).
 
 The pipeline calls exactly one function, `classify_item`; everything else in this
-package serves it. Until the rule-based classifier lands, the item gets its
-source's jurisdictions, is treated as relevant, and carries no tags or dates.
+package serves it. The classifier is rule-based: multilingual cue lexicons
+(``lexicons/*.yaml``, one per language, editable without touching code) read by
+small stages (`relevance`, `jurisdictions`, `tags`, `dates`). The lexicons are
+loaded and compiled once, on first use; a call then does no I/O.
 """
 
 from __future__ import annotations
@@ -10,6 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+
+from watcher.classify.dates import extract_dates
+from watcher.classify.jurisdictions import detect_jurisdictions
+from watcher.classify.lexicon import get_lexicon
+from watcher.classify.relevance import is_relevant
+from watcher.classify.tags import detect_tags
+from watcher.classify.text import normalise
+
+__all__ = ["Classification", "classify_item"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +50,26 @@ def classify_item(
 ) -> Classification:
     """Classify one item.
 
-    `jurisdiction` is the source's configured hint (one code or a list);
-    `published` is the item's date, used to resolve relative dates
-    ("from August next year"). Pure and thread-safe.
+    `jurisdiction` is the source's configured hint (one code or a list): used when
+    the text names no jurisdiction, never to add one the text contradicts.
+    `published` is the item's date (ISO string, date or datetime), used to resolve
+    relative dates ("from August next year", "12월 22일까지"). An item that is not
+    relevant carries no jurisdictions, tags or dates. Jurisdictions and tags come
+    sorted; dates sorted by (date, kind). Pure and thread-safe.
     """
-    hint = [jurisdiction] if isinstance(jurisdiction, str) else list(jurisdiction or [])
-    return Classification(relevant=True, jurisdictions=hint, tags=[], dates=[])
+    lex = get_lexicon()
+    title_n = normalise(title or "")
+    text_n = normalise(text or "")
+    # The title ends with a sentence break so that its cues and dates do not bleed
+    # into the first sentence of the text.
+    full = f"{title_n}\n{text_n}" if text_n else title_n
+    if not is_relevant(full, lex):
+        return Classification(relevant=False)
+    dates = extract_dates(full, lex, published, body_start=len(title_n) + 1)
+    has_effective = any(d["kind"] == "effective" for d in dates)
+    return Classification(
+        relevant=True,
+        jurisdictions=detect_jurisdictions(full, len(title_n), jurisdiction, lex),
+        tags=detect_tags(full, lex, has_effective),
+        dates=dates,
+    )

@@ -1,0 +1,267 @@
+"""Dates: effective dates and deadlines at the precision the text gives.
+
+Finding a date is a matter of patterns (English, and the CJK `YYYY年M月D日` family
+with Japanese eras and ROC years); deciding what it is, is a matter of context. A
+date is listed only when a cue of the lexicons sits next to it in the same sentence:
+an effective cue ("takes effect", "from", 시행, 施行, 生效 ...) or a deadline cue
+("comments", "closes", 의견 ... 까지, 意見 ... まで, 截止 ...). A nearer event cue
+("signed", "published", 회의 ...) or no cue at all means the date merely records
+something that happened, and it is dropped. The old date of a postponement ("from
+1 February 2026 to 30 June 2026", "instead of August 2026") is dropped too.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from watcher.classify.lexicon import CuePair, Lexicon
+from watcher.classify.text import is_cjk
+
+EFFECTIVE, DEADLINE, EVENT = "effective", "deadline", "event"
+_ERAS = {"令和": 2018, "平成": 1988, "民國": 1911, "民国": 1911, "中華民國": 1911, "中华民国": 1911}
+_SENTENCE_END = re.compile(r"[。！？!?;；\n]|\.(?=\s)")
+_LATIN_WINDOW = 70  # how far (characters) a cue may sit from the date it qualifies
+_CJK_WINDOW = 30
+_YEAR_ONLY_WINDOW = 8  # a bare year needs its cue right beside it ("2026년 시행")
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    start: int
+    end: int
+    value: str | None  # ISO at the text's precision; None: needs a base date
+    year_only: bool
+    # For dates without a year: (month, day or None, +years relative to the base, or
+    # None when the text gives no "next year"/"this year" and the base decides).
+    relative: tuple[int, int | None, int | None] | None = None
+
+
+class _Patterns:
+    def __init__(self, lex: Lexicon) -> None:
+        months = "|".join(sorted((re.escape(m) for m in lex.months), key=len, reverse=True))
+        mon = rf"(?P<mon>{months})\.?"
+        day = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+        year = r"(?P<year>(?:19|20)\d\d)"
+        self.latin = [
+            re.compile(rf"\b{day}\s+(?:of\s+)?{mon},?\s+{year}\b", re.I),
+            re.compile(rf"\b{mon}\s+{day},?\s+{year}\b", re.I),
+            re.compile(rf"\b{year}-(?P<mnum>\d\d)-(?P<dnum>\d\d)\b"),
+            re.compile(rf"\b{mon}\s+(?:of\s+)?{year}\b", re.I),
+            re.compile(rf"\b{mon}\s+(?:of\s+)?(?P<rel>next|this) year\b", re.I),
+            re.compile(rf"\b{day}\s+{mon}(?![\w.,]*\s*\d)", re.I),
+            re.compile(rf"\b{mon}\s+{day}\b(?!,?\s*\d)", re.I),
+            re.compile(
+                rf"\b(?:late|early|mid-?|(?:the )?end of|in|from|by|until|before|starting|as of|beginning)\s+{year}\b(?![-/]\d)",
+                re.I,
+            ),
+        ]
+        era = r"(?P<era>中華民國|中华民国|令和|平成|民國|民国)\s*(?P<eyear>\d{1,3}|元)"
+        cyear = rf"(?:{era}|(?P<year>(?:19|20)\d\d)|(?P<roc>1[0-4]\d))"
+        self.cjk = [
+            re.compile(rf"{cyear}\s*[年년]\s*(?P<mnum>\d{{1,2}})\s*[月월](?:\s*(?P<dnum>\d{{1,2}})\s*[日일])?"),
+            re.compile(r"(?P<rel>내년|올해|금년|明年|今年|本年|来年|翌年|次年)\s*(?P<mnum>\d{1,2})\s*[月월](?:\s*(?P<dnum>\d{1,2})\s*[日일])?"),
+            re.compile(r"(?<![\d年년])(?P<mnum>\d{1,2})\s*[月월]\s*(?P<dnum>\d{1,2})\s*[日일]"),
+            re.compile(rf"(?:{era}|(?P<year>20\d\d))\s*[年년](?!\s*\d{{1,2}}\s*[月월])"),
+        ]
+
+
+_patterns_lock = threading.Lock()
+_patterns: dict[int, _Patterns] = {}
+
+
+def _get_patterns(lex: Lexicon) -> _Patterns:
+    key = id(lex)
+    p = _patterns.get(key)
+    if p is None:
+        with _patterns_lock:
+            p = _patterns.setdefault(key, _Patterns(lex))
+    return p
+
+
+_REL_YEARS = {"next": 1, "this": 0, "내년": 1, "올해": 0, "금년": 0, "明年": 1, "今年": 0,
+              "本年": 0, "来年": 1, "翌年": 1, "次年": 1}
+
+
+def _iso(y: int, m: int | None = None, d: int | None = None) -> str | None:
+    """ISO text at the given precision, or None when it is not a real date."""
+    try:
+        if d is not None and m is not None:
+            return date(y, m, d).isoformat()
+    except ValueError:
+        return None
+    if m is not None:
+        return f"{y:04d}-{m:02d}" if 1 <= m <= 12 else None
+    return f"{y:04d}"
+
+
+def _find(full: str, lex: Lexicon) -> list[_Found]:
+    pats = _get_patterns(lex)
+    raw: list[_Found] = []
+    for i, rx in enumerate(pats.latin):
+        for m in rx.finditer(full):
+            g = m.groupdict()
+            mon = lex.months.get((g.get("mon") or "").lower().rstrip("."))
+            day = int(g["day"]) if g.get("day") else None
+            if g.get("mnum"):
+                mon, day = int(g["mnum"]), int(g["dnum"])
+            if g.get("rel"):
+                raw.append(_Found(m.start(), m.end(), None, False, (mon or 0, None, _REL_YEARS[g["rel"].lower()])))
+            elif g.get("year"):
+                y = int(g["year"])
+                year_only = i == len(pats.latin) - 1
+                raw.append(_Found(m.start(), m.end(), _iso(y, None if year_only else mon, day), year_only))
+            elif mon and day:
+                raw.append(_Found(m.start(), m.end(), None, False, (mon, day, None)))
+    for i, rx in enumerate(pats.cjk):
+        for m in rx.finditer(full):
+            g = m.groupdict()
+            mon = int(g["mnum"]) if g.get("mnum") else None
+            day = int(g["dnum"]) if g.get("dnum") else None
+            if g.get("rel"):
+                raw.append(_Found(m.start(), m.end(), None, False, (mon or 0, day, _REL_YEARS[g["rel"]])))
+                continue
+            if g.get("era"):
+                n = 1 if g["eyear"] == "元" else int(g["eyear"])
+                y = _ERAS[g["era"]] + n
+            elif g.get("roc"):
+                y = 1911 + int(g["roc"])
+            elif g.get("year"):
+                y = int(g["year"])
+            else:
+                raw.append(_Found(m.start(), m.end(), None, False, (mon or 0, day, None)))
+                continue
+            year_only = i == len(pats.cjk) - 1
+            raw.append(_Found(m.start(), m.end(), _iso(y, mon, day), year_only))
+    # Keep the longest match at each place: "2026年1月22日" over its "1月22日".
+    raw.sort(key=lambda f: (f.start, -(f.end - f.start)))
+    kept: list[_Found] = []
+    for f in raw:
+        if kept and f.start < kept[-1].end:
+            continue
+        kept.append(f)
+    return kept
+
+
+def parse_published(published: str | date | datetime | None) -> date | None:
+    """The item's date from the `published` argument (ISO string, date or datetime)."""
+    if published is None:
+        return None
+    if isinstance(published, datetime):
+        return published.date()
+    if isinstance(published, date):
+        return published
+    m = re.match(r"\s*(\d{4})-(\d{2})-(\d{2})", str(published))
+    if not m:
+        return None
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return None
+
+
+def _resolve(f: _Found, base: date | None) -> str | None:
+    if f.value is not None or f.relative is None:
+        return f.value
+    if base is None:
+        return None  # "1 March" or "next year" with no dateline: not fixed by the text
+    mon, day, plus = f.relative
+    if not 1 <= mon <= 12:
+        return None
+    if plus is not None:
+        return _iso(base.year + plus, mon, day)
+    # A month and day without a year: the next such day around the dateline (a
+    # deadline or start date in a press release is rarely months in the past).
+    y = base.year
+    if (mon, day or 1) < (base.month, base.day) and (base.month - mon) % 12 > 2:
+        y += 1
+    return _iso(y, mon, day)
+
+
+def _distance(pair: CuePair, prefix: str, suffix: str, window: int) -> int | None:
+    if pair.before is not None and pair.before.search(prefix.rstrip()):
+        return 0
+    if pair.near is None:
+        return None
+    best: int | None = None
+    head = prefix[-window:]
+    for m in pair.near.finditer(head):
+        d = len(head) - m.end()
+        best = d if best is None else min(best, d)
+    for m in pair.near.finditer(suffix[:window]):
+        best = m.start() if best is None else min(best, m.start())
+        break  # finditer goes left to right: the first is the nearest
+    return best
+
+
+def _sentence(full: str, start: int, end: int) -> tuple[int, int]:
+    s = 0
+    for m in _SENTENCE_END.finditer(full, 0, start):
+        s = m.end()
+    m = _SENTENCE_END.search(full, end)
+    return s, (m.start() if m else len(full))
+
+
+def _dateline(found: list[_Found], full: str, body_start: int) -> date | None:
+    """A day-precise date opening the text ("12 July 2024 — ...") used as base."""
+    for f in found:
+        if (
+            body_start <= f.start <= body_start + 40
+            and f.value
+            and len(f.value) == 10
+            and re.match(r"\s*(?:\)|\])?\s*[—–\-:(]", full[f.end : f.end + 4])
+        ):
+            return date.fromisoformat(f.value)
+    return None
+
+
+def extract_dates(
+    full: str, lex: Lexicon, published: str | date | datetime | None, body_start: int = 0
+) -> list[dict[str, str]]:
+    """Effective dates and deadlines of `full` (normalised title + text).
+
+    `published` (the item's date) resolves "from August next year" and dates without
+    a year; lacking it, a dateline opening the body (at `body_start`) is used.
+    Returns ``[{"date", "kind"}]`` sorted by (date, kind), without duplicates.
+    """
+    found = _find(full, lex)
+    if not found:
+        return []
+    base = parse_published(published) or _dateline(found, full, body_start)
+    delay = lex.tags["delay"]
+    window = _CJK_WINDOW if is_cjk(full) else _LATIN_WINDOW
+    out: set[tuple[str, str]] = set()
+    for i, f in enumerate(found):
+        value = _resolve(f, base)
+        if value is None:
+            continue
+        s, e = _sentence(full, f.start, f.end)
+        prefix, suffix = full[s : f.start], full[f.end : e]
+        if lex.date_old.search(prefix.rstrip()):
+            continue
+        nxt = found[i + 1] if i + 1 < len(found) else None
+        if (
+            nxt is not None
+            and nxt.start < e
+            and lex.date_transition.match(full[f.end : nxt.start])
+            and delay.search(full[s:e])
+        ):
+            continue  # "from <old date> to <new date>" in a postponement
+        dists = {
+            kind: _distance(pair, prefix, suffix, window)
+            for kind, pair in (
+                (DEADLINE, lex.date_deadline),
+                (EFFECTIVE, lex.date_effective),
+                (EVENT, lex.date_event),
+            )
+        }
+        scored = [(d, rank, kind) for rank, (kind, d) in enumerate(dists.items()) if d is not None]
+        if not scored:
+            continue
+        d, _, kind = min(scored)
+        if kind == EVENT or (f.year_only and d > _YEAR_ONLY_WINDOW):
+            continue
+        out.add((value, kind))
+    return [{"date": v, "kind": k} for v, k in sorted(out)]

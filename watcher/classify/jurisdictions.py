@@ -1,0 +1,103 @@
+"""Jurisdictions: whose rules the item is about (VOCABULARY.md, `jurisdictions`).
+
+A mention is found by the combined jurisdiction regex of the lexicons. Mentions in
+passing (a comparison: "modelled on Colorado's law"; a company's home: "Chinese
+startup"; an export destination: "chips to China") are dropped by the `passing`
+cues. The survivors are then reconciled by the labelling conventions of
+VOCABULARY.md: a summit or treaty among many states is INTL; a US state's rule is
+the state, not the US; a national authority enforcing EU law is that country.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from watcher.classify.lexicon import Lexicon
+from watcher.classify.text import default_jurisdiction
+from watcher.jurisdictions import is_valid, normalise
+
+EU_MEMBERS = frozenset(
+    ["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"]
+)
+_BEFORE_WINDOW = 80
+_AFTER_WINDOW = 40
+
+
+@dataclass(slots=True)
+class _Evidence:
+    strong: bool = False
+    in_title: bool = False
+
+
+def _hint_codes(hint: str | list[str] | tuple[str, ...] | None) -> list[str]:
+    raw = [hint] if isinstance(hint, str) else list(hint or [])
+    return [c for c in (normalise(h) for h in raw if isinstance(h, str)) if is_valid(c)]
+
+
+def _collect(full: str, title_len: int, lex: Lexicon) -> dict[str, _Evidence]:
+    found: dict[str, _Evidence] = {}
+    for m in lex.jurisdictions.finditer(full):
+        cue = lex.jurisdiction_groups[m.lastgroup or ""]
+        start, end = m.span()
+        if lex.passing_before.search(full[max(0, start - _BEFORE_WINDOW) : start]):
+            continue
+        if lex.passing_after.match(full[end : end + _AFTER_WINDOW]):
+            continue
+        ev = found.setdefault(cue.code, _Evidence())
+        ev.strong |= cue.strong
+        ev.in_title |= start < title_len
+    return found
+
+
+def detect_jurisdictions(
+    full: str,
+    title_len: int,
+    hint: str | list[str] | tuple[str, ...] | None,
+    lex: Lexicon,
+) -> list[str]:
+    """Sorted jurisdiction codes for a relevant item.
+
+    `full` is the normalised title + text, whose first `title_len` characters are the
+    title. `hint` is the source's configured jurisdiction: it is used when the text
+    names none, or to refine the bare country the text names ("the state's AI act" on
+    a Colorado source is US-CO). Failing both, the script decides (Hangul: KR ...).
+    """
+    found = _collect(full, title_len, lex)
+    hints = _hint_codes(hint)
+
+    intl = found.get("INTL")
+    if intl and intl.in_title:
+        # A declaration, summit or treaty among many states: the signatories named
+        # beside it are not the jurisdictions whose rules it is (unless an authority
+        # of theirs acts, which is a strong cue).
+        found = {c: e for c, e in found.items() if c == "INTL" or e.strong}
+
+    states = [c for c in found if c.startswith("US-")]
+    us = found.get("US")
+    if states and us and not us.strong:
+        del found["US"]  # "U.S. state of California" is California's rule
+
+    members = [c for c in found if c in EU_MEMBERS]
+    eu = found.get("EU")
+    if eu and members:
+        if not eu.strong:
+            del found["EU"]  # a national authority applying EU law (GDPR) or "in the EU"
+        else:
+            for c in members:
+                if not found[c].strong and not found[c].in_title:
+                    del found[c]  # member states named in an EU story
+
+    codes = set(found)
+    if not codes:
+        codes = set(hints)
+        if not codes:
+            default = default_jurisdiction(full)
+            codes = {default} if default else set()
+    elif hints:
+        for h in hints:
+            # The source's own subdivision refines a bare mention of its country.
+            parent = h.split("-")[0]
+            if "-" in h and parent in codes and not found[parent].strong:
+                codes.discard(parent)
+                codes.add(h)
+    return sorted(codes)

@@ -1,0 +1,27 @@
+"""Relevance: is the item about the governance of AI (VOCABULARY.md, `relevant`)?"""
+
+from __future__ import annotations
+
+from watcher.classify.lexicon import Lexicon
+
+
+def is_relevant(full: str, lex: Lexicon) -> bool:
+    """True when `full` (normalised title + text) is about governing AI.
+
+    Needs both an AI cue (AI, algorithms, automated decisions, generative AI ...) and
+    a governance cue (a law, rule, guidance, regulator or enforcement act). Market and
+    product cues (a launch, revenue, an investment) veto the item unless a strong cue
+    ("AI Act", "AI regulation", 인공지능 기본법 ...) shows that the rules are the subject:
+    "Nvidia unveils a chip" and "Google invests in an AI hub" are news, not governance.
+    """
+    if not lex.ai.search(full):
+        return False
+    if lex.strong.search(full):
+        return True
+    governance = len(lex.governance.findall(full))
+    if governance == 0:
+        return False
+    negative = len(lex.negative.findall(full))
+    # Product and market stories mention a rule or an authority now and then; they
+    # stay negative unless governance vocabulary clearly dominates.
+    return negative == 0 or governance > 2 * negative
