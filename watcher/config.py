@@ -21,20 +21,10 @@ from watcher import jurisdictions
 from watcher.durations import parse_duration
 from watcher.errors import ConfigError, ConfigProblem
 from watcher.sources import Key
+from watcher.vocabulary import TAGS
 
 DEFAULT_INTERVAL = 6 * 3600.0
 DEFAULT_TIMEOUT = 30.0
-TAGS = (
-    "new-law",
-    "new-decree",
-    "draft",
-    "consultation",
-    "guidance",
-    "amendment",
-    "enforcement-date",
-    "delay",
-    "enforcement-action",
-)
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -159,11 +149,21 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if isinstance(key, str | int) and key in seen:
+            owner = _mapping_id(node)
             raise yaml.constructor.ConstructorError(
-                None, None, f"key '{key}' is written twice in one mapping", key_node.start_mark
+                None, None, f"key '{key}' is written twice in one mapping" + (f" (the one with id '{owner}')" if owner else ""),
+                key_node.start_mark,
             )
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
+
+
+def _mapping_id(node: yaml.MappingNode) -> str | None:
+    """The scalar `id:` of a mapping node, to name the source or channel a YAML fault is in."""
+    for key_node, value_node in node.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.value == "id" and isinstance(value_node, yaml.ScalarNode):
+            return value_node.value
+    return None
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
