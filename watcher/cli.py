@@ -207,7 +207,7 @@ def changes(settings: Settings, jurisdictions: tuple[str, ...], tags: tuple[str,
     from datetime import UTC, datetime
 
     from watcher import jurisdictions as jur
-    from watcher.config import TAGS
+    from watcher.vocabulary import TAGS
     from watcher.durations import parse_since
     from watcher.store.queries import ChangeFilter, change_as_dict, find_changes
 

@@ -118,8 +118,14 @@ def poll_sources(
             for result in fetcher.fetch_all(requests):
                 source, state = by_id[result.source_id], states[result.source_id]
                 outcome = _handle(session, source, state, result, types[source.type], now())
-                session.commit()  # one transaction per source: its state and its changes together
+                if outcome.change_ids or outcome.status == "baseline":
+                    # A source with changes commits at once, its new validators and body
+                    # hash in the same transaction as the changes they led to.
+                    session.commit()
                 done(outcome)
+            # Unchanged and failed sources' health is written in one batch: losing it
+            # in a crash costs only a repeated (conditional) request.
+            session.commit()
     finally:
         if own_fetcher:
             fetcher.close()

@@ -22,11 +22,23 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+class JSONType(TypeDecorator[Any]):
+    """JSON, as JSONB on PostgreSQL (indexable). The PostgreSQL dialect is imported
+    only when used, which keeps it off the start-up path of SQLite users."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -112,9 +124,9 @@ class Change(Base):
     published: Mapped[datetime | None]
     summary: Mapped[str] = mapped_column(Text, default="")
     relevant: Mapped[bool] = mapped_column(Boolean)
-    jurisdictions: Mapped[list[str]] = mapped_column(JSONType)
-    tags: Mapped[list[str]] = mapped_column(JSONType)
-    dates: Mapped[list[dict[str, str]]] = mapped_column(JSONType)
+    jurisdictions: Mapped[list[str]] = mapped_column(JSONType())
+    tags: Mapped[list[str]] = mapped_column(JSONType())
+    dates: Mapped[list[dict[str, str]]] = mapped_column(JSONType())
     baseline: Mapped[bool] = mapped_column(Boolean)
     diff: Mapped[str | None] = mapped_column(Text)
 

@@ -1,0 +1,52 @@
+"""The README cannot drift from the code: its configuration example validates,
+its reference names every declared key, and its two commands are the ones CI runs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from watcher.config import CHANNEL_KEYS, SOURCE_KEYS, parse_config
+from watcher.notify import channel_types
+from watcher.sources import source_types
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _blocks(lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", README, flags=re.S)
+
+
+@pytest.mark.parametrize("block", _blocks("yaml"))
+def test_readme_yaml_examples_are_valid_configurations(block: str) -> None:
+    config = parse_config(block, Path("README.md"), env={"SLACK_WEBHOOK_URL": "https://hooks.slack.com/x"})
+    assert config.sources
+
+
+def test_readme_documents_every_declared_key() -> None:
+    declared = set(SOURCE_KEYS) | set(CHANNEL_KEYS)
+    for kind in source_types().values():
+        declared |= set(kind.keys)
+    for kind in channel_types().values():
+        declared |= set(kind.keys)
+    missing = sorted(k for k in declared if f"`{k}`" not in README)
+    assert not missing, f"keys declared in code but not documented in README.md: {missing}"
+
+
+def test_readme_names_every_source_and_channel_type() -> None:
+    for name in [*source_types(), *channel_types()]:
+        assert f"`{name}`" in README, name
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    commands = [line for block in _blocks("sh") for line in block.splitlines() if "pytest" in line]
+    assert len(commands) == 1, commands
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert commands[0].strip() in ci
+
+
+def test_readme_has_the_demo_command() -> None:
+    assert any(line.strip().endswith("watcher demo") for block in _blocks("sh") for line in block.splitlines())
