@@ -131,6 +131,9 @@ class Fetcher:
                     limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
                     follow_redirects=False,
                     transport=self._transport,
+                    # A proxy from the environment cannot reach this machine's loopback
+                    # (the demo's and tests' local server): never send those through it.
+                    trust_env=not _is_loopback(host),
                 )
                 self._clients[host] = client
             return client
@@ -236,6 +239,18 @@ class Fetcher:
                 stop.set()
 
 
+def _is_loopback(netloc: str) -> bool:
+    import ipaddress
+
+    host = urlsplit("//" + netloc).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _read_limited(resp: httpx.Response, max_bytes: int, deadline: float, timeout: float) -> bytes:
     chunks: list[bytes] = []
     size = 0
@@ -304,6 +319,7 @@ _SUPERSETS = {
     "shift_jis": "cp932",
     "big5": "cp950",
     "latin_1": "cp1252",
+    "iso8859_1": "cp1252",  # what codecs.lookup() calls latin-1 / ISO-8859-1
     "ascii": "cp1252",
 }
 # Header charsets that servers send by default rather than by knowledge.
