@@ -65,6 +65,30 @@ def feed_route(body: bytes, **kw: Any) -> Route:
     return Route(body, kw.pop("content_type", "application/rss+xml"), **kw)
 
 
+# -- no internet --------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests talk to 127.0.0.1 only: a connection anywhere else fails loudly."""
+    import ipaddress
+
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: Any) -> Any:
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            host = address[0]
+            try:
+                local = ipaddress.ip_address(host).is_loopback
+            except ValueError:
+                local = host == "localhost"
+            if not local:
+                raise OSError(f"test tried to reach the internet: {address!r}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
 # -- server --------------------------------------------------------------------------
 
 
