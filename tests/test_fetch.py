@@ -330,3 +330,10 @@ def test_loopback_bypasses_environment_proxy(server, monkeypatch: pytest.MonkeyP
         for url in (server.url("/p.xml"), f"http://localhost:{port}/p.xml"):
             result = f.fetch(FetchRequest("s", url))
             assert result.error is None and result.body == b"<rss/>", result.error
+
+
+@pytest.mark.parametrize("codec", ["utf-32-be", "utf-32-le"])
+def test_utf32_without_bom_by_its_first_bytes(codec: str) -> None:
+    doc = xml(KO, codec.replace("-be", "").replace("-le", ""))
+    decoded, _ = decode_body(doc.encode(codec), "application/xml")
+    assert decoded == doc

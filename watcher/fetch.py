@@ -353,6 +353,10 @@ def header_charset(content_type: str | None) -> str | None:
 def declared_charset(body: bytes) -> str | None:
     """The encoding the document declares in-band: XML declaration or HTML <meta>."""
     head = body[:4096]
+    if head[:4] == b"\x00\x00\x00<":  # UTF-32 without a byte-order mark (XML 1.0 appendix F)
+        return "utf-32-be"
+    if head[:4] == b"<\x00\x00\x00":
+        return "utf-32-le"
     if head[:4] == b"\x00<\x00?":
         return "utf-16-be"
     if head[:4] == b"<\x00?\x00":
