@@ -241,8 +241,6 @@ def test_sources_table_lists_health(server: LocalServer, work: Workdir, cli: Cli
     assert "ok-feed" in run.out and "gone" in run.out and "failing" in run.out and "HTTP 404" in run.out
 
 
-@pytest.mark.xfail(strict=True, reason="watcher/cli.py `sources` table: at 80 columns rich squeezes the id and "
-                   "type columns ('ok-fe…', 'fe…') and drops 'fails', so a source cannot be identified")
 def test_sources_table_keeps_ids_whole_at_80_columns(server: LocalServer, work: Workdir, cli: Cli) -> None:
     server.set("/ok.xml", feed_route(rss(items("o", 1))))
     work.write_config([source("kr-msit-press", server.url("/ok.xml")), source("gone", server.url("/gone.xml"))])

@@ -207,9 +207,9 @@ def changes(settings: Settings, jurisdictions: tuple[str, ...], tags: tuple[str,
     from datetime import UTC, datetime
 
     from watcher import jurisdictions as jur
-    from watcher.vocabulary import TAGS
     from watcher.durations import parse_since
     from watcher.store.queries import ChangeFilter, change_as_dict, find_changes
+    from watcher.vocabulary import TAGS
 
     codes = tuple(jur.normalise(j) for j in jurisdictions)
     for code in codes:
@@ -254,18 +254,11 @@ def _emit_changes(rows: list[dict[str, Any]], fmt: str) -> None:
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
     from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
 
     console = Console()
     if not rows:
         console.print("No changes match.", markup=False)
         return
-    # Every column but the title is sized to its content; the title gets the rest
-    # of the terminal and is cut with an ellipsis (rich would otherwise squeeze the
-    # narrow columns away). The source column shows only on wide terminals.
-    from rich.cells import cell_len
-
     wide = console.width >= 120
     headers = ["id", "detected", "where", "kind", "tags", "title"] + (["source"] if wide else [])
     body = []
@@ -276,19 +269,52 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
         tags = " ".join(r["tags"] + ([dates] if dates else [])) or "-"
         body.append([str(r["id"]), r["detected_at"][:10], ",".join(r["jurisdictions"]) or "-", kind,
                      tags[:40], title] + ([r["source"][:24]] if wide else []))
-    fixed = [max(cell_len(h), *(cell_len(b[i]) for b in body)) for i, h in enumerate(headers) if h != "title"]
-    title_width = max(20, console.width - sum(fixed) - 2 * len(fixed))
-    table = Table(box=None, header_style="bold", pad_edge=False, collapse_padding=True)
-    for h in headers:
-        table.add_column(h, no_wrap=True, justify="right" if h == "id" else "left",
-                         max_width=title_width if h == "title" else None)
-    for b in body:
-        text = Text(b[5])
-        text.truncate(title_width, overflow="ellipsis")
-        table.add_row(*b[:5], text, *b[6:])
-    console.print(table)
+    _print_fitted_table(console, headers, body, flex="title", right={"id"}, droppable=("tags", "detected"))
     console.print(f"{len(rows)} changes (kind: new, upd = updated, base = baseline). Details: watcher show ID",
                   style="dim", markup=False)
+
+
+def _print_fitted_table(console: Any, headers: list[str], body: list[list[str]], flex: str,
+                        right: set[str] = frozenset(), styles: dict[str, dict[str, str]] | None = None,
+                        droppable: tuple[str, ...] = ()) -> None:
+    """A borderless table that fits the terminal: every column but `flex` is as wide
+    as its content and never cut; `flex` takes what is left and ends in an ellipsis;
+    `droppable` columns go, in that order, when the terminal is too narrow for all.
+    (rich's own fitting would squeeze narrow columns such as ids away instead.)
+    Cells are plain text: feed content is never read as markup."""
+    from rich.cells import cell_len
+    from rich.table import Table
+    from rich.text import Text
+
+    min_flex = 12
+
+    def widths(cols: list[str]) -> list[int]:
+        return [max(cell_len(h), *(cell_len(b[headers.index(h)]) for b in body)) for h in cols if h != flex]
+
+    shown = list(headers)
+    for name in droppable:
+        if sum(widths(shown)) + 2 * len(shown) + min_flex <= console.width:
+            break
+        shown.remove(name)
+    if shown != headers:
+        keep = [headers.index(h) for h in shown]
+        body = [[b[i] for i in keep] for b in body]
+        headers = shown
+    fixed = widths(headers)
+    flex_width = max(min_flex, console.width - sum(fixed) - 2 * len(fixed))
+    table = Table(box=None, header_style="bold", pad_edge=False, collapse_padding=True)
+    for h in headers:
+        table.add_column(h, no_wrap=True, justify="right" if h in right else "left",
+                         max_width=flex_width if h == flex else None)
+    for b in body:
+        cells = []
+        for h, value in zip(headers, b, strict=True):
+            text = Text(value, style=(styles or {}).get(h, {}).get(value, ""))
+            if h == flex:
+                text.truncate(flex_width, overflow="ellipsis")
+            cells.append(text)
+        table.add_row(*cells)
+    console.print(table)
 
 
 @main.command()
@@ -392,20 +418,16 @@ def sources(settings: Settings, fmt: str) -> None:
         _print_json(rows)
         return
     from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
 
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for col, kw in (("id", {"no_wrap": True}), ("where", {"no_wrap": True}), ("type", {"no_wrap": True}),
-                    ("state", {"no_wrap": True}), ("last success", {"no_wrap": True}), ("fails", {"justify": "right"}),
-                    ("next poll", {"no_wrap": True}), ("last error", {"overflow": "ellipsis", "no_wrap": True, "ratio": 1})):
-        table.add_column(col, **kw)
+    def when(value: str | None) -> str:
+        return value[5:16].replace("T", " ") if value else "-"  # "11-23 08:00", UTC
+
+    headers = ["id", "where", "type", "state", "last success", "fails", "next poll", "last error"]
+    body = [[r["id"], ",".join(r["jurisdictions"]), r["type"], r["state"], when(r["last_success"]),
+             str(r["consecutive_failures"]), when(r["next_poll"]), r["last_error"] or ""] for r in rows]
     colours = {"ok": "green", "failing": "red", "never polled": "yellow", "not yet supported": "dim"}
-    for r in rows:
-        table.add_row(r["id"], ",".join(r["jurisdictions"]), r["type"], Text(r["state"], style=colours[r["state"]]),
-                      (r["last_success"] or "-")[:16].replace("T", " "), str(r["consecutive_failures"]),
-                      (r["next_poll"] or "-")[:16].replace("T", " "), Text(r["last_error"] or ""))
-    Console().print(table)
+    _print_fitted_table(Console(), headers, body, flex="last error", right={"fails"}, styles={"state": colours},
+                        droppable=("next poll", "type", "where"))
 
 
 # -- classify / eval / reclassify --------------------------------------------------

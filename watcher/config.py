@@ -25,6 +25,7 @@ from watcher.vocabulary import TAGS
 
 DEFAULT_INTERVAL = 6 * 3600.0
 DEFAULT_TIMEOUT = 30.0
+DEFAULT_EVIDENCE_RETENTION = 365 * 86400.0
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -43,6 +44,7 @@ class SourceConfig:
     relevance: str = "ai"  # "ai": hide items classified not relevant; "all": keep everything
     encoding: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    evidence_retention: float = DEFAULT_EVIDENCE_RETENTION
     options: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -89,6 +91,7 @@ SOURCE_KEYS: dict[str, Key] = {
     "relevance": Key(str, "ai (default): keep only items classified relevant; all: keep everything"),
     "encoding": Key(str, "force a character encoding (e.g. euc-kr) when the site mislabels it"),
     "headers": Key(dict, "extra HTTP request headers, e.g. {Referer: ...}"),
+    "evidence_retention": Key(str, "how long to keep the fetched text behind each change (default 365d)"),
 }
 CHANNEL_KEYS: dict[str, Key] = {
     "id": Key(str, "unique id: lower case letters, digits and '-'", required=True),
@@ -98,7 +101,7 @@ CHANNEL_KEYS: dict[str, Key] = {
     "timezone": Key(str, "IANA time zone of `schedule` (default UTC)"),
     "filter": Key(dict, "{jurisdictions: [...], tags: [...]}: what this channel is sent"),
 }
-DEFAULTS_KEYS = ("interval", "timeout", "relevance")
+DEFAULTS_KEYS = ("interval", "timeout", "relevance", "evidence_retention")
 
 
 def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -211,7 +214,7 @@ class _Validator:
 
     def defaults(self, raw: Any) -> dict[str, Any]:
         if not isinstance(raw, dict):
-            self.problem("defaults", "", "must be a mapping of interval, timeout, relevance")
+            self.problem("defaults", "", "must be a mapping of interval, timeout, relevance, evidence_retention")
             return {}
         out: dict[str, Any] = {}
         for key, value in raw.items():
@@ -219,7 +222,7 @@ class _Validator:
                 self.problem("defaults", str(key), "unknown key" + _suggest(key, DEFAULTS_KEYS))
                 continue
             value = self.expand(value, "defaults", key)
-            if key in ("interval", "timeout"):
+            if key in ("interval", "timeout", "evidence_retention"):
                 out[key] = self.duration(value, "defaults", key)
             elif key == "relevance":
                 out[key] = self.relevance(value, "defaults")
@@ -250,6 +253,8 @@ class _Validator:
         interval = self.duration(values["interval"], where, "interval") if "interval" in values else defaults.get("interval", DEFAULT_INTERVAL)
         timeout = self.duration(values["timeout"], where, "timeout") if "timeout" in values else defaults.get("timeout", DEFAULT_TIMEOUT)
         relevance = self.relevance(values["relevance"], where) if "relevance" in values else defaults.get("relevance", "ai")
+        retention = (self.duration(values["evidence_retention"], where, "evidence_retention") if "evidence_retention" in values
+                     else defaults.get("evidence_retention", DEFAULT_EVIDENCE_RETENTION))
         encoding = values.get("encoding")
         if encoding is not None:
             import codecs
@@ -280,6 +285,7 @@ class _Validator:
             relevance=relevance,
             encoding=encoding,
             headers=headers,
+            evidence_retention=retention,
             options=options,
         )
 

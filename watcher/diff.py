@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from watcher.sources import ParsedItem
-from watcher.text import comparable
+from watcher.text import comparable, one_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,7 @@ class ItemChange:
     fingerprint: str
     previous: StoredItem | None = None
     diff: str | None = None
+    summary: str | None = None  # set for documents: what was added and removed
 
 
 def fingerprint(item: ParsedItem) -> str:
@@ -49,7 +50,8 @@ def diff_items(stored: Mapping[str, StoredItem], parsed: list[ParsedItem]) -> li
             changes.append(ItemChange("new", item, fp))
         elif before.fingerprint != fp:
             diff = unified_diff(_document(before.title, before.text), _document(item.title, item.text))
-            changes.append(ItemChange("updated", item, fp, before, diff))
+            summary = diff_summary(diff) if item.document else None
+            changes.append(ItemChange("updated", item, fp, before, diff, summary))
     return changes
 
 
@@ -57,6 +59,18 @@ def unified_diff(old: str, new: str, context: int = 2) -> str:
     """A line-level unified diff (lines beginning '+' / '-'), without file headers."""
     lines = difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=context)
     return "\n".join(line for line in lines if not line.startswith(("---", "+++")))
+
+
+def diff_summary(diff: str, limit: int = 400) -> str:
+    """A one-line account of a diff: counts, then the first added and removed text."""
+    added = [line[1:].strip() for line in diff.splitlines() if line.startswith("+") and line[1:].strip()]
+    removed = [line[1:].strip() for line in diff.splitlines() if line.startswith("-") and line[1:].strip()]
+    parts = []
+    if added:
+        parts.append(f"Added {len(added)} line{'s' * (len(added) != 1)}: " + " / ".join(added[:3]))
+    if removed:
+        parts.append(f"Removed {len(removed)} line{'s' * (len(removed) != 1)}: " + " / ".join(removed[:3]))
+    return one_line("; ".join(parts) or "Whitespace or layout changed", limit)
 
 
 def _document(title: str, text: str) -> str:

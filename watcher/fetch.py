@@ -184,6 +184,13 @@ class Fetcher:
                     result.etag = resp.headers.get("etag") or request.etag
                     result.last_modified = resp.headers.get("last-modified") or request.last_modified
                     return
+                if status in (202, 204):
+                    # 202 is how EUR-Lex and other WAFs answer bots (a challenge page);
+                    # 204 has no content. Neither is the document, and neither is "no news".
+                    raise HTTPStatusFetchError(
+                        f"HTTP {status} {resp.reason_phrase}: no document (a bot challenge or deferred answer)".strip(),
+                        status=status, retry_after=result.retry_after,
+                    )
                 if status >= 400 or status < 200:
                     raise HTTPStatusFetchError(
                         f"HTTP {status} {resp.reason_phrase}".strip(), status=status, retry_after=result.retry_after

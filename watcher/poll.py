@@ -23,7 +23,14 @@ from watcher.schedule import next_poll_at
 from watcher.sources import ParsedItem, source_types
 from watcher.store.db import Store
 from watcher.store.models import SourceState
-from watcher.store.writes import ClassifiedChange, load_states, record_changes, stored_items
+from watcher.store.writes import (
+    ClassifiedChange,
+    load_states,
+    prune_evidence,
+    record_changes,
+    record_evidence,
+    stored_items,
+)
 
 
 @dataclass(slots=True)
@@ -125,6 +132,7 @@ def poll_sources(
                 done(outcome)
             # Unchanged and failed sources' health is written in one batch: losing it
             # in a crash costs only a repeated (conditional) request.
+            prune_evidence(session, sources, now())
             session.commit()
     finally:
         if own_fetcher:
@@ -147,10 +155,17 @@ def _handle(session, source: SourceConfig, state: SourceState, result: FetchResu
         return _failed(state, source, at, str(exc), result)
     except Exception as exc:  # noqa: BLE001 - a parser bug on hostile input must not stop the cycle
         return _failed(state, source, at, f"parser failed: {type(exc).__name__}: {exc}"[:500], result)
+    if not parsed.items and state.item_count:
+        # A source that had items and suddenly has none is blocked or broken (a
+        # burst-limited board answering an empty table), not emptied: feeds rotate,
+        # they do not vanish. Its items stay stored; nothing is "removed".
+        return _failed(state, source, at, f"yielded no items where the last poll had {state.item_count}: "
+                       "a soft block (rate limit, bot challenge) or a redesign", result)
     baseline = state.baseline_at is None
     changes = diff_items(stored_items(session, source.id), parsed.items)
     classified = [ClassifiedChange(ch, classify_for_source(source, ch.item)) for ch in changes]
-    change_ids = record_changes(session, source.id, classified, now=at, baseline=baseline)
+    evidence_id = record_evidence(session, source.id, result, parsed.evidence_text) if changes else None
+    change_ids = record_changes(session, source.id, classified, now=at, baseline=baseline, evidence_id=evidence_id)
     if baseline and parsed.items:
         # An empty first answer is not a baseline: the next real one would flood everyone.
         state.baseline_at = at

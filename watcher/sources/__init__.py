@@ -46,6 +46,9 @@ class ParsedItem:
     published: datetime | None = None
     text: str = ""
     dates: list[dict[str, str]] = field(default_factory=list)
+    # A watched document (`page`): its changes are summarised by what was added
+    # and removed rather than by its opening text.
+    document: bool = False
 
 
 @dataclass(slots=True)
@@ -54,6 +57,9 @@ class ParseResult:
     # A document that parsed with recoverable faults (feedparser's "bozo"): the
     # good part is kept and the fault noted on the source's health.
     warning: str | None = None
+    # The text kept as evidence when this version produced changes: the watched
+    # text of a `page`, the decoded document (XML, HTML, JSON) of the other types.
+    evidence_text: str = ""
 
 
 class SourceType:

@@ -55,7 +55,7 @@ class FeedSource(SourceType, name="feed"):
         warning = None
         if parsed.get("bozo"):
             warning = f"feed has errors, kept {len(items)} entries: {_short(parsed.get('bozo_exception'))}"
-        return ParseResult(items=items, warning=warning)
+        return ParseResult(items=items, warning=warning, evidence_text=body.decode("utf-8", errors="replace"))
 
 
 def _item(entry: Any, base: str) -> ParsedItem:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -129,6 +130,30 @@ class Change(Base):
     dates: Mapped[list[dict[str, str]]] = mapped_column(JSONType())
     baseline: Mapped[bool] = mapped_column(Boolean)
     diff: Mapped[str | None] = mapped_column(Text)
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id", ondelete="SET NULL"))
+
+
+class Evidence(Base):
+    """What was fetched when a change was detected: proof of what was published when.
+    One row per fetch that produced changes, shared by those changes. The text
+    (zlib-compressed) is dropped after the source's `evidence_retention`; the
+    hashes and headers are kept."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (Index("ix_evidence_source_fetched", "source_id", "fetched_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(200))
+    fetched_at: Mapped[datetime]
+    url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[int | None] = mapped_column(Integer)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    content_type: Mapped[str | None] = mapped_column(Text)
+    body_sha256: Mapped[str | None] = mapped_column(String(64))
+    text_size: Mapped[int] = mapped_column(Integer, default=0)
+    text_zlib: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class ChangeJurisdiction(Base):

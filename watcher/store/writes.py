@@ -4,17 +4,24 @@ a source and the changes it produced are stored together or not at all."""
 
 from __future__ import annotations
 
+import zlib
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from watcher.classify import Classification
 from watcher.diff import ItemChange, StoredItem
-from watcher.store.models import Change, ChangeJurisdiction, ChangeTag, Item, SourceState
+from watcher.store.models import Change, ChangeJurisdiction, ChangeTag, Evidence, Item, SourceState
 from watcher.text import one_line
+
+if TYPE_CHECKING:
+    from watcher.config import SourceConfig
+    from watcher.fetch import FetchResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +56,7 @@ def record_changes(
     *,
     now: datetime,
     baseline: bool,
+    evidence_id: int | None = None,
 ) -> list[int]:
     """Insert or update the items and insert one change per item; returns the change ids.
 
@@ -82,9 +90,10 @@ def record_changes(
     change_rows = [
         {"item_id": item_ids[i], "source_id": source_id, "detected_at": now, "kind": c.change.kind,
          "title": c.change.item.title, "url": c.change.item.url, "published": c.change.item.published,
-         "summary": one_line(c.change.item.text, 400), "relevant": c.classification.relevant,
+         "summary": c.change.summary or one_line(c.change.item.text, 400), "relevant": c.classification.relevant,
          "jurisdictions": list(c.classification.jurisdictions), "tags": list(c.classification.tags),
-         "dates": list(c.classification.dates), "baseline": baseline, "diff": c.change.diff}
+         "dates": list(c.classification.dates), "baseline": baseline, "diff": c.change.diff,
+         "evidence_id": evidence_id}
         for i, c in enumerate(classified)
     ]
     change_ids = list(session.scalars(insert(Change).returning(Change.id, sort_by_parameter_order=True), change_rows))
@@ -97,6 +106,35 @@ def record_changes(
     if tags:
         session.execute(insert(ChangeTag), tags)
     return change_ids
+
+
+def record_evidence(session: Session, source_id: str, fetched: FetchResult, text: str) -> int:
+    """Store what a fetch returned (headers, body hash, compressed text); returns its id."""
+    data = text.encode("utf-8")
+    row = {"source_id": source_id, "fetched_at": fetched.fetched_at, "url": fetched.url,
+           "final_url": fetched.final_url, "status": fetched.status, "etag": fetched.etag,
+           "last_modified": fetched.last_modified, "content_type": fetched.content_type,
+           "body_sha256": fetched.body_hash, "text_size": len(data), "text_zlib": zlib.compress(data, 6)}
+    return session.scalars(insert(Evidence).returning(Evidence.id), [row]).one()
+
+
+def prune_evidence(session: Session, sources: Iterable[SourceConfig], now: datetime) -> None:
+    """Drop the stored text of evidence older than each source's retention (hashes
+    and headers stay). One UPDATE per distinct retention, not one per source."""
+    by_retention: dict[float, list[str]] = defaultdict(list)
+    for source in sources:
+        by_retention[source.evidence_retention].append(source.id)
+    for retention, ids in by_retention.items():
+        session.execute(
+            update(Evidence)
+            .where(Evidence.source_id.in_(ids), Evidence.fetched_at < now - timedelta(seconds=retention),
+                   Evidence.text_zlib.is_not(None))
+            .values(text_zlib=None)
+        )
+
+
+def evidence_text(evidence: Evidence) -> str | None:
+    return zlib.decompress(evidence.text_zlib).decode("utf-8") if evidence.text_zlib is not None else None
 
 
 def write_labels(session: Session, change_id: int, jurisdictions: Iterable[str], tags: Iterable[str]) -> None:

@@ -1,0 +1,50 @@
+"""The date printed in a listing row: the first one found, in the forms official
+sites use (2026-01-22, 2026.01.22, 2026/1/22, 2026년 1월 22일, 2026年1月22日,
+令和8年1月22日, 民國115年1月14日, ROC 115.01.14)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+_ERAS = {"令和": 2018, "平成": 1988, "R": 2018, "H": 1988}
+_PATTERNS = [
+    # 2026-01-22, 2026.01.22, 2026/1/22, with optional trailing dot
+    (re.compile(r"(?<!\d)(20\d\d|19\d\d)\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{1,2})(?!\d)"), "gregorian"),
+    # 2026년 1월 22일 / 2026年1月22日
+    (re.compile(r"(?<!\d)(20\d\d|19\d\d)\s*[년年]\s*(\d{1,2})\s*[월月]\s*(\d{1,2})\s*[일日]?"), "gregorian"),
+    # 令和8年1月22日 / 令和元年5月1日 / R8.1.22
+    (re.compile(r"(令和|平成)\s*(\d{1,2}|元)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"), "era"),
+    (re.compile(r"(?<![A-Za-z])([RH])\s*(\d{1,2})\s*\.\s*(\d{1,2})\s*\.\s*(\d{1,2})(?!\d)"), "era"),
+    # 民國115年1月14日 / 中華民國115年1月14日
+    (re.compile(r"民國\s*(\d{2,3})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"), "roc"),
+    # ROC short form 115.01.14 / 115/01/14 (years 100-199 only, so it cannot be a plain number)
+    (re.compile(r"(?<![\d.])(1[0-9]{2})\s*[./]\s*(\d{1,2})\s*[./]\s*(\d{1,2})(?![\d.])"), "roc"),
+]
+
+
+def find_date(text: str) -> datetime | None:
+    """The first valid date in `text` (midnight UTC), or None."""
+    best: tuple[int, datetime] | None = None
+    for pattern, kind in _PATTERNS:
+        for m in pattern.finditer(text):
+            value = _to_datetime(m, kind)
+            if value is not None:
+                if best is None or m.start() < best[0]:
+                    best = (m.start(), value)
+                break
+    return best[1] if best else None
+
+
+def _to_datetime(m: re.Match[str], kind: str) -> datetime | None:
+    try:
+        if kind == "gregorian":
+            y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        elif kind == "era":
+            year = 1 if m.group(2) == "元" else int(m.group(2))
+            y, mo, d = _ERAS[m.group(1)] + year, int(m.group(3)), int(m.group(4))
+        else:
+            y, mo, d = int(m.group(1)) + 1911, int(m.group(2)), int(m.group(3))
+        return datetime(y, mo, d, tzinfo=UTC)
+    except ValueError:
+        return None
