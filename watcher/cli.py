@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -111,6 +112,27 @@ def check_config(settings: Settings, fmt: str) -> None:
     if pending:
         click.echo(f"  note: {len(pending)} sources of type {', '.join(sorted({s.type for s in pending}))} "
                    "are validated but not yet polled (support for them is not built yet)")
+    for source_id, error in _selector_faults(settings, config):
+        click.echo(f"  warning: source '{source_id}': on its last fetch {error}", err=True)
+
+
+def _selector_faults(settings: Settings, config: Config) -> list[tuple[str, str]]:
+    """Sources whose selector or pattern matched nothing on their last fetch, read
+    from the store if there is one (check-config never creates or migrates a store)."""
+    from watcher.errors import StoreError
+    from watcher.store.db import database_url, open_store
+    from watcher.store.queries import source_states
+
+    url = database_url(settings.db_url)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return []
+    try:
+        with open_store(url, migrate=False) as store, store.session() as session:
+            states = source_states(session)
+    except StoreError:
+        return []
+    return [(s.id, states[s.id].last_error) for s in config.sources
+            if s.id in states and states[s.id].last_error and "matched nothing" in states[s.id].last_error]
 
 
 # -- poll ------------------------------------------------------------------------
@@ -320,26 +342,47 @@ def _print_fitted_table(console: Any, headers: list[str], body: list[list[str]],
 @main.command()
 @click.argument("change_id", type=int)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--evidence", is_flag=True, help="Also print what was fetched: time, final URL, status, validators, "
+              "body SHA-256 and the stored text of that version.")
 @click.pass_obj
-def show(settings: Settings, change_id: int, fmt: str) -> None:
+def show(settings: Settings, change_id: int, fmt: str, evidence: bool) -> None:
     """One change whole, with its diff.
 
     \b
     Examples:
       watcher show 42
       watcher show 42 --format json
+      watcher show 42 --evidence > change-42-evidence.txt
     """
-    from watcher.store.queries import change_as_dict, get_change
+    from watcher.store.queries import change_as_dict, evidence_as_dict, get_change
 
     with settings.store() as store, store.session() as session:
         change = get_change(session, change_id)
         if change is None:
             raise UsageError(f"no change with id {change_id}; list them with `watcher changes`")
         data = change_as_dict(change, with_diff=True)
+        if evidence:
+            data["evidence"] = evidence_as_dict(session, change.evidence_id)
     if fmt == "json":
         _print_json(data)
         return
     _print_change_text(data)
+    if evidence:
+        _print_evidence_text(data["evidence"])
+
+
+def _print_evidence_text(ev: dict[str, Any] | None) -> None:
+    if ev is None:
+        click.echo("\nNo evidence stored for this change (recorded before evidence was kept).")
+        return
+    click.echo("\nEvidence (the fetch that produced this change):")
+    for label in ("fetched_at", "url", "final_url", "status", "content_type", "etag", "last_modified", "body_sha256"):
+        click.echo(f"{label:>13}: {ev[label] if ev[label] is not None else '-'}")
+    if ev["text"] is None:
+        click.echo(f"\n(the fetched text, {ev['text_size']:,} characters, was pruned after the retention period)")
+    else:
+        click.echo(f"\n--- fetched text ({ev['text_size']:,} bytes) ---")
+        click.echo(ev["text"])
 
 
 def _print_change_text(d: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from watcher.store.models import Change, ChangeJurisdiction, ChangeTag, SourceState
+from watcher.store.models import Change, ChangeJurisdiction, ChangeTag, Evidence, SourceState
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +73,18 @@ def change_as_dict(change: Change, *, with_diff: bool = False) -> dict[str, Any]
     if with_diff:
         data["diff"] = change.diff if change.kind == "updated" else None
     return data
+
+
+def evidence_as_dict(session: Session, evidence_id: int | None) -> dict[str, Any] | None:
+    """The evidence row of a change, text decompressed (None once pruned)."""
+    from watcher.store.writes import evidence_text
+
+    ev = session.get(Evidence, evidence_id) if evidence_id is not None else None
+    if ev is None:
+        return None
+    return {"fetched_at": iso(ev.fetched_at), "url": ev.url, "final_url": ev.final_url, "status": ev.status,
+            "content_type": ev.content_type, "etag": ev.etag, "last_modified": ev.last_modified,
+            "body_sha256": ev.body_sha256, "text_size": ev.text_size, "text": evidence_text(ev)}
 
 
 def source_states(session: Session) -> dict[str, SourceState]:
