@@ -23,6 +23,7 @@ from watcher.classify.text import is_cjk
 EFFECTIVE, DEADLINE, EVENT = "effective", "deadline", "event"
 _ERAS = {"令和": 2018, "平成": 1988, "民國": 1911, "民国": 1911, "中華民國": 1911, "中华民国": 1911}
 _SENTENCE_END = re.compile(r"[。！？!?;；\n]|\.(?=\s)")
+_DIGIT = re.compile(r"\d")
 _LATIN_WINDOW = 70  # how far (characters) a cue may sit from the date it qualifies
 _CJK_WINDOW = 30
 _YEAR_ONLY_WINDOW = 8  # a bare year needs its cue right beside it ("2026년 시행")
@@ -45,6 +46,7 @@ class _Patterns:
         mon = rf"(?P<mon>{months})\.?"
         day = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
         year = r"(?P<year>(?:19|20)\d\d)"
+        self.month = re.compile(rf"\b(?:{months})\b", re.I)
         self.latin = [
             re.compile(rf"\b{day}\s+(?:of\s+)?{mon},?\s+{year}\b", re.I),
             re.compile(rf"\b{mon}\s+{day},?\s+{year}\b", re.I),
@@ -100,7 +102,9 @@ def _iso(y: int, m: int | None = None, d: int | None = None) -> str | None:
 def _find(full: str, lex: Lexicon) -> list[_Found]:
     pats = _get_patterns(lex)
     raw: list[_Found] = []
-    for i, rx in enumerate(pats.latin):
+    # Every form needs a digit or, for "March next year", a month name.
+    latin_rxs = pats.latin if (_DIGIT.search(full) or pats.month.search(full)) else []
+    for i, rx in enumerate(latin_rxs):
         for m in rx.finditer(full):
             g = m.groupdict()
             mon = lex.months.get((g.get("mon") or "").lower().rstrip("."))
@@ -115,7 +119,9 @@ def _find(full: str, lex: Lexicon) -> list[_Found]:
                 raw.append(_Found(m.start(), m.end(), _iso(y, None if year_only else mon, day), year_only))
             elif mon and day:
                 raw.append(_Found(m.start(), m.end(), None, False, (mon, day, None)))
-    for i, rx in enumerate(pats.cjk):
+    # The CJK forms all need one of these characters; most English texts have none.
+    cjk_rxs = pats.cjk if ("年" in full or "년" in full or "月" in full or "월" in full) else []
+    for i, rx in enumerate(cjk_rxs):
         for m in rx.finditer(full):
             g = m.groupdict()
             mon = int(g["mnum"]) if g.get("mnum") else None
@@ -252,11 +258,12 @@ def extract_dates(
         dists = {
             kind: _distance(pair, prefix, suffix, window)
             for kind, pair in (
-                (DEADLINE, lex.date_deadline),
                 (EFFECTIVE, lex.date_effective),
+                (DEADLINE, lex.date_deadline),
                 (EVENT, lex.date_event),
             )
         }
+        # Ties go to the first kind of this order: "have until D to comply" is effective.
         scored = [(d, rank, kind) for rank, (kind, d) in enumerate(dists.items()) if d is not None]
         if not scored:
             continue
@@ -264,4 +271,10 @@ def extract_dates(
         if kind == EVENT or (f.year_only and d > _YEAR_ONLY_WINDOW):
             continue
         out.add((value, kind))
+    # A title's "June 2026" restates the text's "30 June 2026": keep the precise one.
+    out = {
+        (v, k)
+        for v, k in out
+        if not any(k2 == k and len(v2) > len(v) and v2.startswith(v + "-") for v2, k2 in out)
+    }
     return [{"date": v, "kind": k} for v, k in sorted(out)]

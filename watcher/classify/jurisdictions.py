@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from watcher.classify.lexicon import Lexicon
+from watcher.classify.lexicon import Lexicon, identify
 from watcher.classify.text import default_jurisdiction
 from watcher.jurisdictions import is_valid, normalise
 
@@ -37,8 +37,10 @@ def _hint_codes(hint: str | list[str] | tuple[str, ...] | None) -> list[str]:
 def _collect(full: str, title_len: int, lex: Lexicon) -> dict[str, _Evidence]:
     found: dict[str, _Evidence] = {}
     for m in lex.jurisdictions.finditer(full):
-        cue = lex.jurisdiction_groups[m.lastgroup or ""]
         start, end = m.span()
+        cue = identify(lex, full, start, end)
+        if cue is None:
+            continue
         if lex.passing_before.search(full[max(0, start - _BEFORE_WINDOW) : start]):
             continue
         if lex.passing_after.match(full[end : end + _AFTER_WINDOW]):

@@ -58,6 +58,19 @@ class CuePair:
     before: re.Pattern[str] | None
 
 
+def identify(lex: Lexicon, text: str, start: int, end: int) -> JurisdictionCue | None:
+    """Which jurisdiction cue produced the mention `text[start:end]` (first in priority)."""
+    fallback = None
+    first = text[start : start + 1].lower()
+    for pattern, cue in lex.jurisdiction_by_first.get(first, lex.jurisdiction_cues):
+        m = pattern.match(text, start)
+        if m is not None:
+            if m.end() == end:
+                return cue
+            fallback = fallback or cue
+    return fallback
+
+
 @dataclass(frozen=True, slots=True)
 class Lexicon:
     """Every cue of every language, compiled."""
@@ -66,11 +79,17 @@ class Lexicon:
     governance: re.Pattern[str]
     negative: re.Pattern[str]
     strong: re.Pattern[str]
-    jurisdictions: re.Pattern[str]
-    jurisdiction_groups: dict[str, JurisdictionCue]
+    jurisdictions: re.Pattern[str]  # finds any mention; `jurisdiction_cues` tell whose
+    jurisdiction_cues: tuple[tuple[re.Pattern[str], JurisdictionCue], ...]
+    # The same cues indexed by the (lower-cased) character a match can start with;
+    # a cue whose first character is not known is in every list.
+    jurisdiction_by_first: dict[str, tuple[tuple[re.Pattern[str], JurisdictionCue], ...]]
     passing_before: re.Pattern[str]
     passing_after: re.Pattern[str]
     tags: dict[str, re.Pattern[str]]
+    # Per tag: contexts that void a cue match (text just before it / just after it).
+    tag_block_before: dict[str, re.Pattern[str] | None]
+    tag_block_after: dict[str, re.Pattern[str] | None]
     delay_vehicle: re.Pattern[str]
     months: dict[str, int]
     date_effective: CuePair
@@ -85,14 +104,154 @@ class Lexicon:
 _NEVER = r"(?!x)x"  # matches nothing: stands in for an empty cue list
 
 
+def _split_top(p: str) -> list[str]:
+    """`p` cut at each '|' outside any group or character class."""
+    pieces, depth, i, in_class, start = [], 0, 0, False, 0
+    while i < len(p):
+        c = p[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            if p[i + 1 : i + 2] == "]":
+                i += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            pieces.append(p[start:i])
+            start = i + 1
+        i += 1
+    pieces.append(p[start:])
+    return pieces
+
+
+_SPECIAL = set("\\()[]{}.^$*+?|")
+
+
+def _close(p: str, start: int) -> int:
+    """Index of the ')' closing the group opened at p[start]."""
+    depth, i, in_class = 0, start, False
+    while i < len(p):
+        c = p[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def _first_chars(piece: str) -> set[str] | None:
+    """The characters a match of `piece` can start with, or None when not known.
+
+    Understands a leading literal, a leading group of alternatives (``(?:法案|草案)``)
+    and leading look-behinds; anything else is "not known" and costs a full try.
+    """
+    if piece.startswith("\\b"):
+        return _first_chars(piece[2:])
+    if piece.startswith("\\d") and piece[2:3] not in ("?", "*", "{"):
+        return set("0123456789")
+    if piece.startswith(("(?<!", "(?<=")):
+        end = _close(piece, 0)
+        return _first_chars(piece[end + 1 :]) if end > 0 else None
+    if piece.startswith(("(?:", "(?-i:")):
+        end = _close(piece, 0)
+        if end < 0 or piece[end + 1 : end + 2] in ("?", "*", "{"):
+            return None
+        inner = piece[piece.index(":") + 1 : end]
+        chars: set[str] = set()
+        for alt in _split_top(inner):
+            got = _first_chars(alt)
+            if not got:
+                return None
+            chars |= got
+        return chars
+    first = piece[:1]
+    if not first or first in _SPECIAL or piece[1:2] in ("?", "*", "+", "{"):
+        return None
+    return {first}
+
+
+def _buckets(pieces: list[str]) -> tuple[str, str, list[str]]:
+    """Pieces grouped by first character: (regex of the groups, class of all first
+    characters, pieces whose first character is not known).
+
+    A group is ``(?-i:[xX])(?:rest1|rest2 ...)``: CPython's engine rejects a branch
+    that starts with a plain character class after one comparison, so at each
+    position only the group of the character there is really tried.
+    """
+    plain: dict[str, list[str]] = {}
+    looked: dict[str, list[str]] = {}
+    left: list[str] = []
+    for piece in pieces:
+        cs = _first_chars(piece)
+        if cs is None:
+            left.append(piece)
+        elif piece[:1] in cs and len(cs) == 1:
+            plain.setdefault(piece[0].lower(), []).append(piece[1:])
+        else:
+            for c in {c.lower() for c in cs}:
+                looked.setdefault(c, []).append(piece)
+    alts = []
+    for c, rests in plain.items():
+        both = re.escape(c) + (re.escape(c.upper()) if c.upper() != c else "")
+        alts.append(f"(?-i:[{both}])(?:" + "|".join(f"(?:{r})" for r in rests) + ")")
+    for c, ps in looked.items():
+        both = re.escape(c) + (re.escape(c.upper()) if c.upper() != c else "")
+        alts.append(f"(?=(?-i:[{both}]))(?:" + "|".join(f"(?:{p})" for p in ps) + ")")
+    firsts = set(plain) | set(looked)
+    cls = "".join(sorted({re.escape(x) for c in firsts for x in (c, c.upper())}))
+    return "|".join(alts), cls, left
+
+
 def _union(patterns: list[str], where: str) -> re.Pattern[str]:
+    """One regex matching any of `patterns`.
+
+    Why the layout: with hundreds of alternatives, CPython's engine tries every one
+    at every position, which made a scan cost milliseconds. So cues are grouped by
+    their first character behind a one-character look-ahead (a position where no
+    cue can start is passed after one test), and cues starting with a word boundary
+    share one ``\\b`` (a position inside a word is passed after one test). Order
+    among cues is not preserved; callers that care which cue matched re-check
+    (see `identify`).
+    """
+    bounded: list[str] = []
+    free: list[str] = []
     for p in patterns:
         try:
             re.compile(p, _FLAGS)
         except re.error as e:  # name the bad cue so an analyst can find it
             raise LexiconError(f"{where}: bad pattern {p!r}: {e}") from e
-    body = "|".join(f"(?:{p})" for p in patterns) or _NEVER
-    return re.compile(body, _FLAGS)
+        for piece in _split_top(p):
+            (bounded if piece.startswith("\\b") else free).append(piece)
+    parts = []
+    b_groups, b_class, b_left = _buckets([p[2:] for p in bounded])
+    if b_groups:
+        parts.append(f"\\b(?=[{b_class}])(?:{b_groups})")
+    parts += [f"\\b(?:{p})" for p in b_left]
+    f_groups, f_class, f_left = _buckets(free)
+    if f_groups:
+        parts.append(f"(?=[{f_class}])(?:{f_groups})")
+    parts += [f"(?:{p})" for p in f_left]
+    return re.compile("|".join(parts) or _NEVER, _FLAGS)
+
+
+def _optional(patterns: list[str], tag: str) -> re.Pattern[str] | None:
+    return _union(patterns, f"tag_blockers.{tag}") if patterns else None
 
 
 def _cue_pair(patterns: list[str], where: str) -> CuePair:
@@ -121,6 +280,7 @@ def _merge(files: list[Path]) -> dict[str, Any]:
         "jurisdictions": {},
         "passing": {},
         "tags": {},
+        "tag_blockers": {},
         "delay_vehicle": [],
         "dates": {},
         "months": {},
@@ -132,10 +292,10 @@ def _merge(files: list[Path]) -> dict[str, Any]:
             raise LexiconError(f"{path.name}: invalid YAML: {e}") from e
         if not isinstance(data, dict):
             raise LexiconError(f"{path.name}: expected a mapping at top level")
-        for section in ("relevance", "passing", "tags"):
+        for section in ("relevance", "passing", "tags", "tag_blockers"):
             for key, value in (data.get(section) or {}).items():
                 where = f"{path.name}: {section}.{key}"
-                if section == "tags" and key not in TAGS:
+                if section in ("tags", "tag_blockers") and key not in TAGS:
                     raise LexiconError(f"{where}: unknown tag (VOCABULARY.md names: {', '.join(TAGS)})")
                 merged[section].setdefault(key, []).extend(_as_list(value, where))
         merged["delay_vehicle"].extend(_as_list(data.get("delay_vehicle"), f"{path.name}: delay_vehicle"))
@@ -157,7 +317,11 @@ def _merge(files: list[Path]) -> dict[str, Any]:
 
 def _compile_jurisdictions(
     table: dict[str, dict[str, list[str]]],
-) -> tuple[re.Pattern[str], dict[str, JurisdictionCue]]:
+) -> tuple[
+    re.Pattern[str],
+    tuple[tuple[re.Pattern[str], JurisdictionCue], ...],
+    dict[str, tuple[tuple[re.Pattern[str], JurisdictionCue], ...]],
+]:
     from watcher.jurisdictions import is_valid
 
     entries: list[tuple[str, str, bool]] = []
@@ -166,20 +330,26 @@ def _compile_jurisdictions(
             raise LexiconError(f"jurisdictions.{code}: not a code of VOCABULARY.md")
         entries += [(p, code, True) for p in cues["strong"]]
         entries += [(p, code, False) for p in cues["names"]]
-    # At one position the first alternative wins: try strong cues first, then longer
-    # patterns, so that "Council of Europe" (INTL) beats "Europe" (EU).
+    # Where several cues match at one place, the first in this order names it: strong
+    # cues first, then longer patterns, so "Council of Europe" (INTL) beats "Europe" (EU).
     entries.sort(key=lambda e: (not e[2], -len(e[0])))
-    groups: dict[str, JurisdictionCue] = {}
-    parts: list[str] = []
-    for i, (pattern, code, strong) in enumerate(entries):
-        try:
-            re.compile(pattern, _FLAGS)
-        except re.error as e:
-            raise LexiconError(f"jurisdictions.{code}: bad pattern {pattern!r}: {e}") from e
-        name = f"j{i}"
-        groups[name] = JurisdictionCue(code, strong)
-        parts.append(f"(?P<{name}>{pattern})")
-    return re.compile("|".join(parts) or _NEVER, _FLAGS), groups
+    cues = tuple(
+        (_union([p], f"jurisdictions.{code}"), JurisdictionCue(code, strong)) for p, code, strong in entries
+    )
+    return _union([p for p, _, _ in entries], "jurisdictions"), cues, _index_by_first([p for p, _, _ in entries], cues)
+
+
+def _index_by_first(
+    raw: list[str], cues: tuple[tuple[re.Pattern[str], JurisdictionCue], ...]
+) -> dict[str, tuple[tuple[re.Pattern[str], JurisdictionCue], ...]]:
+    """`cues` indexed by the lower-cased characters their `raw` patterns can start with."""
+    firsts: list[set[str] | None] = []
+    for pattern in raw:
+        sets = [_first_chars(p) for p in _split_top(pattern)]
+        known = [x for x in sets if x is not None]
+        firsts.append(None if len(known) < len(sets) else {c.lower() for x in known for c in x})
+    keys = {c for f in firsts if f for c in f}
+    return {k: tuple(cue for cue, f in zip(cues, firsts, strict=True) if f is None or k in f) for k in keys}
 
 
 def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
@@ -189,17 +359,20 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         raise LexiconError(f"{directory}: no lexicon files")
     m = _merge(files)
     rel, dates = m["relevance"], m["dates"]
-    jur_re, jur_groups = _compile_jurisdictions(m["jurisdictions"])
+    jur_re, jur_cues, jur_index = _compile_jurisdictions(m["jurisdictions"])
     return Lexicon(
         ai=_union(rel.get("ai", []), "relevance.ai"),
         governance=_union(rel.get("governance", []), "relevance.governance"),
         negative=_union(rel.get("negative", []), "relevance.negative"),
         strong=_union(rel.get("strong", []), "relevance.strong"),
         jurisdictions=jur_re,
-        jurisdiction_groups=jur_groups,
+        jurisdiction_cues=jur_cues,
+        jurisdiction_by_first=jur_index,
         passing_before=_union(m["passing"].get("before", []), "passing.before"),
         passing_after=_union(m["passing"].get("after", []), "passing.after"),
         tags={t: _union(m["tags"].get(t, []), f"tags.{t}") for t in TAGS},
+        tag_block_before={t: _optional([p for p in m["tag_blockers"].get(t, []) if p.endswith("$")], t) for t in TAGS},
+        tag_block_after={t: _optional([p for p in m["tag_blockers"].get(t, []) if p.startswith("^")], t) for t in TAGS},
         delay_vehicle=_union(m["delay_vehicle"], "delay_vehicle"),
         months=m["months"],
         date_effective=_cue_pair(dates.get("effective", []), "dates.effective"),

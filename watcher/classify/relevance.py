@@ -18,10 +18,12 @@ def is_relevant(full: str, lex: Lexicon) -> bool:
         return False
     if lex.strong.search(full):
         return True
-    governance = len(lex.governance.findall(full))
-    if governance == 0:
+    if not lex.governance.search(full):
         return False
     negative = len(lex.negative.findall(full))
+    if negative == 0:
+        return True
+    governance = len(lex.governance.findall(full))
     # Product and market stories mention a rule or an authority now and then; they
     # stay negative unless governance vocabulary clearly dominates.
-    return negative == 0 or governance > 2 * negative
+    return governance > 2 * negative
