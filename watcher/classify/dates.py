@@ -24,6 +24,7 @@ EFFECTIVE, DEADLINE, EVENT = "effective", "deadline", "event"
 _ERAS = {"令和": 2018, "平成": 1988, "民國": 1911, "民国": 1911, "中華民國": 1911, "中华民国": 1911}
 _SENTENCE_END = re.compile(r"[。！？!?;；\n]|\.(?=\s)")
 _DIGIT = re.compile(r"\d")
+_RANGE = re.compile(r"^\s*(?:から|부터|[~〜～\-–—]|至|到)\s*$")
 _LATIN_WINDOW = 70  # how far (characters) a cue may sit from the date it qualifies
 _CJK_WINDOW = 30
 _YEAR_ONLY_WINDOW = 8  # a bare year needs its cue right beside it ("2026년 시행")
@@ -147,6 +148,17 @@ def _find(full: str, lex: Lexicon) -> list[_Found]:
     for f in raw:
         if kept and f.start < kept[-1].end:
             continue
+        prev = kept[-1] if kept else None
+        if (
+            prev is not None
+            and prev.value is not None
+            and f.relative is not None
+            and f.relative[2] is None
+            and f.start - prev.end <= 6
+        ):
+            # "2025年2月19日から3月20日まで": the second date takes the first's year.
+            mon, day, _ = f.relative
+            f = _Found(f.start, f.end, _iso(int(prev.value[:4]), mon, day), False)
         kept.append(f)
     return kept
 
@@ -245,16 +257,20 @@ def extract_dates(
             continue
         s, e = _sentence(full, f.start, f.end)
         prefix, suffix = full[s : f.start], full[f.end : e]
+        prev = found[i - 1] if i else None
+        if prev is not None and prev.start >= s and _RANGE.match(full[prev.end : f.start]):
+            # The end of a period: what qualifies it is what precedes the period
+            # ("意見募集期間は D1から D2まで"), not the range word before it.
+            prefix = full[s : prev.start]
         if lex.date_old.search(prefix.rstrip()):
             continue
         nxt = found[i + 1] if i + 1 < len(found) else None
-        if (
-            nxt is not None
-            and nxt.start < e
-            and lex.date_transition.match(full[f.end : nxt.start])
-            and delay.search(full[s:e])
-        ):
-            continue  # "from <old date> to <new date>" in a postponement
+        if nxt is not None and nxt.start < e:
+            between = full[f.end : nxt.start]
+            if _RANGE.match(between) or (lex.date_transition.match(between) and delay.search(full[s:e])):
+                # The start of a period ("comments from D1 to D2") or the old date of a
+                # postponement ("from D1 to D2"): only the second date counts.
+                continue
         dists = {
             kind: _distance(pair, prefix, suffix, window)
             for kind, pair in (
