@@ -30,6 +30,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -170,7 +171,7 @@ class Fetcher:
         client = self._client(urlsplit(url).netloc.lower())
         timeout = httpx.Timeout(request.timeout)
         for _hop in range(limits.max_redirects + 1):
-            with client.stream("GET", url, headers=headers, timeout=timeout) as resp:
+            with _stream(client, url, headers, timeout) as resp:
                 status = resp.status_code
                 if status in (301, 302, 303, 307, 308) and "location" in resp.headers:
                     url = _redirect_target(url, resp.headers["location"])
@@ -256,6 +257,20 @@ def _is_loopback(netloc: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+@contextmanager
+def _stream(client: httpx.Client, url: str, headers: dict[str, str], timeout: httpx.Timeout) -> Iterator[httpx.Response]:
+    """`client.stream`, except that httpx's own refusal of a redirect it cannot
+    follow (it prepares the next request even when not following, and rejects
+    javascript: or mailto: targets) is reported as the refused redirect it is."""
+    try:
+        with client.stream("GET", url, headers=headers, timeout=timeout) as resp:
+            yield resp
+    except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+        # `url` itself is a valid http(s) URL (validated config, or a redirect we
+        # checked), so what httpx rejected is the Location it was sent to.
+        raise RedirectFetchError(f"refused a redirect to an unusable URL ({_reason(exc)})") from None
 
 
 def _read_limited(resp: httpx.Response, max_bytes: int, deadline: float, timeout: float) -> bytes:

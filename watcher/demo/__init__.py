@@ -16,6 +16,8 @@ from pathlib import Path
 import click
 
 from watcher.demo.server import LocalServer, Route
+from watcher.errors import WatcherError
+from watcher.poll import PollReport
 
 DATA = Path(__file__).parent
 _TYPES = {".xml": "application/rss+xml", ".rdf": "application/rdf+xml", ".atom": "application/atom+xml"}
@@ -50,7 +52,9 @@ def run_demo(keep: str | None = None) -> None:
             stored = sum(o.items or 0 for o in first.outcomes)
             click.echo(f"1st poll: baseline of {first.count('baseline')} sources, {stored} items stored, classified, not alerted.")
             serve_round(server, "round2")
+            _report_failures(first)
             second = poll_sources(list(config.sources), store)
+            _report_failures(second)
             new = sum(o.new for o in second.outcomes)
             updated = sum(o.updated for o in second.outcomes)
             quiet = second.count("unchanged") + second.count("not-modified")
@@ -70,3 +74,11 @@ def run_demo(keep: str | None = None) -> None:
     click.echo(f"  watcher --db {db} changes --all")
     click.echo(f"  watcher --db {db} changes --jurisdiction KR --format json")
     click.echo(f"  watcher --db {db} show {fresh[0]['id'] if fresh else 1}")
+    if first.failures or second.failures:
+        raise WatcherError("the demo could not poll all of its own local feeds (see above); "
+                           "is something intercepting connections to 127.0.0.1?")
+
+
+def _report_failures(report: PollReport) -> None:
+    for outcome in report.failures:
+        click.secho(f"  failed {outcome.source_id}: {outcome.error}", fg="red", err=True)
