@@ -298,6 +298,13 @@ def _merge(files: list[Path]) -> dict[str, Any]:
                 if section in ("tags", "tag_blockers") and key not in TAGS:
                     raise LexiconError(f"{where}: unknown tag (VOCABULARY.md names: {', '.join(TAGS)})")
                 merged[section].setdefault(key, []).extend(_as_list(value, where))
+        for key, value in (data.get("tag_blockers") or {}).items():
+            for pattern in _as_list(value, f"{path.name}: tag_blockers.{key}"):
+                if not (pattern.startswith("^") or pattern.endswith("$")):
+                    raise LexiconError(
+                        f"{path.name}: tag_blockers.{key}: {pattern!r} must start with ^ (text after "
+                        "the cue) or end with $ (text before it)"
+                    )
         merged["delay_vehicle"].extend(_as_list(data.get("delay_vehicle"), f"{path.name}: delay_vehicle"))
         for code, cues in (data.get("jurisdictions") or {}).items():
             where = f"{path.name}: jurisdictions.{code}"

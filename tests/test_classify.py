@@ -1,0 +1,342 @@
+"""Targeted behaviours of the classifier (watcher.classify), one rule per test."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from watcher.classify import Classification, classify_item
+from watcher.classify.lexicon import LexiconError, load_lexicon
+
+
+def dates(c: Classification) -> list[tuple[str, str]]:
+    return [(d["date"], d["kind"]) for d in c.dates]
+
+
+# --- dates: CJK calendars --------------------------------------------------------
+
+
+def test_korean_full_date_is_effective() -> None:
+    c = classify_item("인공지능 기본법 공포", "법은 2026년 1월 22일부터 시행된다.")
+    assert dates(c) == [("2026-01-22", "effective")]
+    assert "enforcement-date" in c.tags
+
+
+def test_reiwa_era_date() -> None:
+    c = classify_item("AI法の一部を施行する政令を閣議決定", "施行期日を令和8年4月1日とする。")
+    assert dates(c) == [("2026-04-01", "effective")]
+
+
+def test_reiwa_gannen_is_2019() -> None:
+    c = classify_item("AIガイドラインの適用について", "本指針は令和元年10月1日から適用する。")
+    assert dates(c) == [("2019-10-01", "effective")]
+
+
+def test_roc_year_date() -> None:
+    c = classify_item("人工智慧基本法施行日期", "行政院令定自民國115年3月1日施行。")
+    assert dates(c) == [("2026-03-01", "effective")]
+    assert c.jurisdictions == ["TW"]
+
+
+def test_japanese_deadline_in_era_year() -> None:
+    c = classify_item("AIセキュリティガイドライン案の意見募集", "意見の提出期限は令和8年1月30日。")
+    assert dates(c) == [("2026-01-30", "deadline")]
+    assert {"consultation", "draft"} <= set(c.tags)
+
+
+def test_chinese_feedback_deadline() -> None:
+    c = classify_item(
+        "《人工智能生成合成内容标识办法（征求意见稿）》公开征求意见", "意见反馈截止时间为2024年10月14日。"
+    )
+    assert dates(c) == [("2024-10-14", "deadline")]
+    assert c.tags == ["consultation", "draft"]
+
+
+def test_period_keeps_only_its_end_and_carries_the_year() -> None:
+    c = classify_item("AI事業者ガイドライン改定案の意見募集", "意見募集期間は2025年2月19日から3月20日まで。")
+    assert dates(c) == [("2025-03-20", "deadline")]
+
+
+# --- dates: precision, relative dates, delays ----------------------------------------
+
+
+def test_month_and_year_precision() -> None:
+    c = classify_item(
+        "Commission guidelines on general-purpose AI models",
+        "Models already on the market have until August 2027 to comply.",
+    )
+    assert dates(c) == [("2027-08", "effective")]
+
+
+def test_late_year_is_year_precision() -> None:
+    c = classify_item("EU AI Act high-risk rules", "The obligations for high-risk AI systems apply from late 2027.")
+    assert dates(c) == [("2027", "effective")]
+
+
+def test_relative_month_next_year_uses_published() -> None:
+    text = "The Division adopted rules on generative AI disclosures, which apply from August next year."
+    c = classify_item("Utah adopts AI disclosure rules", text, published="2024-07-12")
+    assert dates(c) == [("2025-08", "effective")]
+
+
+def test_relative_date_accepts_date_and_datetime() -> None:
+    text = "The Division adopted rules on generative AI disclosures, which apply from August next year."
+    a = classify_item("Utah adopts AI disclosure rules", text, published=date(2024, 7, 12))
+    b = classify_item("Utah adopts AI disclosure rules", text, published=datetime(2024, 7, 12, 9, 0))
+    assert dates(a) == dates(b) == [("2025-08", "effective")]
+
+
+def test_relative_date_without_dateline_is_not_guessed() -> None:
+    text = "The Division adopted rules on generative AI disclosures, which apply from August next year."
+    assert classify_item("Utah adopts AI disclosure rules", text).dates == []
+
+
+def test_korean_next_year_and_yearless_dates() -> None:
+    c = classify_item(
+        "AI 기본법 시행령 국무회의 통과…내년 1월 22일부터 시행",
+        "시행령은 고영향 인공지능의 판단 기준을 구체화했다.",
+        published="2025-12-30",
+    )
+    assert dates(c) == [("2026-01-22", "effective")]
+    d = classify_item(
+        "과기정통부, 인공지능 기본법 시행령 제정안 입법예고",
+        "12월 22일까지 국민 의견을 받는다.",
+        published="2025-11-12",
+    )
+    assert dates(d) == [("2025-12-22", "deadline")]
+
+
+def test_delay_lists_only_the_new_date() -> None:
+    c = classify_item(
+        "Colorado delays its AI Act",
+        "Governor Polis signed a bill that delays the effective date of the Colorado AI Act "
+        "from 1 February 2026 to 30 June 2026.",
+    )
+    assert dates(c) == [("2026-06-30", "effective")]
+    assert {"delay", "amendment", "new-law", "enforcement-date"} <= set(c.tags)
+    assert c.jurisdictions == ["US-CO"]
+
+
+def test_old_date_after_instead_of_is_dropped() -> None:
+    c = classify_item(
+        "Commission proposes to delay high-risk AI obligations",
+        "Under the proposal, the rules would apply from 2 December 2027, instead of August 2026.",
+    )
+    assert dates(c) == [("2027-12-02", "effective")]
+    assert {"delay", "draft", "amendment"} <= set(c.tags)
+
+
+def test_event_dates_are_not_listed() -> None:
+    c = classify_item(
+        "EU reaches deal on AI omnibus",
+        "Parliament and Council reached a provisional agreement in May 2026 on the AI omnibus.",
+    )
+    assert c.dates == []
+
+
+def test_comply_by_is_effective_and_file_by_is_deadline() -> None:
+    c = classify_item(
+        "Insurance regulator adopts AI governance regulation",
+        "The Division adopted the regulation on algorithms. Insurers must comply by 1 July 2026. "
+        "A first report is due by 1 December 2026.",
+    )
+    assert dates(c) == [("2026-07-01", "effective"), ("2026-12-01", "deadline")]
+
+
+def test_relative_timing_tags_without_a_date() -> None:
+    c = classify_item(
+        "개인정보 보호법 개정안 국회 본회의 통과",
+        "자동화된 결정 관련 규정은 공포 후 1년이 지난 날부터 시행된다.",
+    )
+    assert "enforcement-date" in c.tags
+    assert c.dates == []
+
+
+# --- jurisdictions ---------------------------------------------------------------------
+
+
+def test_hint_is_used_when_text_names_none() -> None:
+    c = classify_item(
+        "Attorney General proposes rules to implement the state's AI act",
+        "Comments on the artificial intelligence rules are due by 15 March 2026.",
+        jurisdiction="US-CO",
+    )
+    assert c.jurisdictions == ["US-CO"]
+
+
+def test_text_overrides_a_different_hint() -> None:
+    c = classify_item("EU, AI법 고위험 규제 적용 연기 추진", "유럽연합 집행위원회가 개정안을 제안했다.", jurisdiction="KR")
+    assert c.jurisdictions == ["EU"]
+
+
+def test_hint_list_and_invalid_codes() -> None:
+    c = classify_item("Regulator publishes AI guidance", "", jurisdiction=["sg", "NOT-A-CODE"])
+    assert c.jurisdictions == ["SG"]
+
+
+def test_script_decides_when_nothing_else_does() -> None:
+    assert classify_item("文化庁、AIと著作権に関するガイダンスを公表").jurisdictions == ["JP"]
+    assert classify_item("금융위원회, 금융분야 AI 가이드라인 발표").jurisdictions == ["KR"]
+    assert classify_item("《人工智能安全治理框架》2.0版发布").jurisdictions == ["CN"]
+    assert classify_item("行政院會通過人工智慧基本法草案").jurisdictions == ["TW"]
+
+
+def test_comparison_and_company_home_are_not_jurisdictions() -> None:
+    c = classify_item(
+        "Texas lawmaker files AI bill",
+        "HB 1709 would impose duties on deployers of high-risk AI systems, partly modelled on Colorado's law.",
+    )
+    assert c.jurisdictions == ["US-TX"]
+    d = classify_item("US restricts exports of AI chips to China", "New BIS rules require licences for AI chips.")
+    assert d.jurisdictions == ["US"]
+
+
+def test_national_dpa_enforcing_gdpr_is_that_country() -> None:
+    c = classify_item("Irish DPC investigates X over use of EU users' posts to train Grok")
+    assert c.jurisdictions == ["IE"]
+    assert c.tags == ["enforcement-action"]
+
+
+def test_declaration_among_many_states_is_intl() -> None:
+    c = classify_item("28 countries and the EU sign Bletchley Declaration on frontier AI risks")
+    assert c.jurisdictions == ["INTL"]
+    assert "new-law" not in c.tags
+
+
+def test_state_law_is_the_state_not_the_country() -> None:
+    c = classify_item("美 캘리포니아, AI 안전법 서명", "뉴섬 주지사가 법안에 서명했다. 법은 2026년 1월 1일부터 시행된다.")
+    assert c.jurisdictions == ["US-CA"]
+    assert "new-law" in c.tags
+
+
+# --- relevance ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "title,text",
+    [
+        ("Microsoft unveils Copilot+ PCs with on-device AI features", "The laptops include a neural processing unit."),
+        ("네이버, 초대규모 AI '하이퍼클로바X' 공개", ""),
+        ("NTT、大規模言語モデル「tsuzumi」の商用提供を開始", "企業向けにカスタマイズして提供する。"),
+        ("DeepSeek发布推理模型R1", "深度求索发布开源推理模型。"),
+        ("Nvidia posts record revenue as AI chip demand surges", "Data-center revenue rose."),
+        ("개인정보위, 민감정보 무단 수집한 메타에 과징금", "맞춤형 광고에 활용했다며 과징금을 부과했다."),
+        ("Meta hit with record GDPR fine over data transfers", "The regulator ordered the company to suspend transfers."),
+    ],
+)
+def test_hard_negatives_are_not_relevant(title: str, text: str) -> None:
+    c = classify_item(title, text)
+    assert c == Classification(relevant=False)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Garante fines chatbot developer over how its model was trained",
+        "개인정보위, 생성형 AI 개발·활용을 위한 개인정보 처리 안내서 공개",
+        "個人情報保護委員会、OpenAIに注意喚起",
+        "市场监管总局约谈外卖平台 责令整改算法规则",
+    ],
+)
+def test_ai_angle_makes_a_privacy_or_competition_item_relevant(title: str) -> None:
+    assert classify_item(title).relevant
+
+
+# --- tags ----------------------------------------------------------------------------
+
+
+def test_grace_period_on_fines_is_delay_not_enforcement_action() -> None:
+    c = classify_item(
+        "Korea's AI Basic Act takes effect with a grace period on fines",
+        "The ministry will not impose administrative fines for at least a year.",
+    )
+    assert "delay" in c.tags
+    assert "enforcement-action" not in c.tags
+
+
+def test_consultation_to_inform_future_guidelines_is_not_guidance() -> None:
+    c = classify_item(
+        "AI Office opens consultation on prohibited practices",
+        "Stakeholders can send examples to feed into Commission guidelines until 11 December 2024.",
+    )
+    assert c.tags == ["consultation"]
+    assert dates(c) == [("2024-12-11", "deadline")]
+
+
+def test_draft_decree_is_not_a_decree() -> None:
+    c = classify_item("《人工智能拟人化互动服务管理暂行办法（征求意见稿）》公开征求意见")
+    assert "new-decree" not in c.tags
+    assert {"draft", "consultation"} <= set(c.tags)
+
+
+def test_cabinet_approval_of_a_bill_is_a_draft() -> None:
+    c = classify_item("政府、AI推進法案を閣議決定　国会に提出へ", "成立すれば、公布の日から施行される。")
+    assert "draft" in c.tags
+    assert "new-law" not in c.tags
+
+
+def test_passed_amendment_is_a_law_not_a_draft() -> None:
+    c = classify_item("개인정보 보호법 개정안 국회 본회의 통과", "인공지능 등 자동화된 결정에 대한 거부권을 도입했다.")
+    assert {"amendment", "new-law"} <= set(c.tags)
+    assert "draft" not in c.tags
+
+
+def test_one_chamber_vote_is_not_a_new_law() -> None:
+    c = classify_item("Connecticut Senate passes artificial intelligence bill", "The bill now heads to the House.")
+    assert "new-law" not in c.tags
+
+
+def test_denied_delay_is_not_a_delay() -> None:
+    c = classify_item("EU、AI法の汎用AI規則の適用延期を否定", "欧州委員会は2025年8月2日からの適用開始に変更はないと表明した。")
+    assert "delay" not in c.tags
+
+
+# --- contract ----------------------------------------------------------------------
+
+
+def test_output_is_sorted_and_typed() -> None:
+    c = classify_item(
+        "Treasury Board issues Directive on Automated Decision-Making",
+        "It takes effect on 1 April 2020, and departments must comply by 1 April 2019.",
+    )
+    d = c.as_dict()
+    assert set(d) == {"relevant", "jurisdictions", "tags", "dates"}
+    assert d["tags"] == sorted(d["tags"])
+    assert d["jurisdictions"] == sorted(d["jurisdictions"])
+    assert [x["date"] for x in d["dates"]] == ["2019-04-01", "2020-04-01"]
+
+
+def test_same_result_regardless_of_call_order_and_threads() -> None:
+    items = [
+        ("인공지능 기본법 공포…2026년 1월 22일 시행", "", None, None),
+        ("Utah adopts AI rules", "They apply from March next year.", "US-UT", "2025-10-15"),
+        ("DeepSeek发布推理模型R1", "", None, None),
+    ]
+    first = [classify_item(*i).as_dict() for i in items]
+    results: list[list[dict]] = []
+
+    def run() -> None:
+        results.append([classify_item(*i).as_dict() for i in reversed(items)][::-1])
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r == first for r in results)
+
+
+def test_empty_input() -> None:
+    assert classify_item("") == Classification(relevant=False)
+
+
+def test_bad_lexicon_names_file_and_key(tmp_path: Path) -> None:
+    (tmp_path / "xx.yaml").write_text("tags:\n  new-rule: ['x']\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"xx\.yaml: tags\.new-rule"):
+        load_lexicon(tmp_path)
+    (tmp_path / "xx.yaml").write_text("tags:\n  draft: ['(']\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="bad pattern"):
+        load_lexicon(tmp_path)
