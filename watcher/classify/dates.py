@@ -67,6 +67,7 @@ class _Patterns:
             re.compile(rf"{cyear}\s*[年년]\s*(?P<mnum>\d{{1,2}})\s*[月월](?:\s*(?P<dnum>\d{{1,2}})\s*[日일])?"),
             re.compile(r"(?P<rel>내년|올해|금년|明年|今年|本年|来年|翌年|次年)\s*(?P<mnum>\d{1,2})\s*[月월](?:\s*(?P<dnum>\d{1,2})\s*[日일])?"),
             re.compile(r"(?<![\d年년])(?P<mnum>\d{1,2})\s*[月월]\s*(?P<dnum>\d{1,2})\s*[日일]"),
+            re.compile(r"(?P<relm>다음 ?달|이달|이번 ?달|来月|今月|下个?月|下個月|本月)\s*(?P<dnum>\d{1,2})\s*[日일号號]"),
             re.compile(rf"(?:{era}|(?P<year>20\d\d))\s*[年년](?!\s*\d{{1,2}}\s*[月월])"),
         ]
 
@@ -84,6 +85,7 @@ def _get_patterns(lex: Lexicon) -> _Patterns:
     return p
 
 
+_THIS_MONTH = frozenset({"이달", "이번달", "이번 달", "今月", "本月"})
 _REL_YEARS = {"next": 1, "this": 0, "내년": 1, "올해": 0, "금년": 0, "明年": 1, "今年": 0,
               "本年": 0, "来年": 1, "翌年": 1, "次年": 1}
 
@@ -129,6 +131,11 @@ def _find(full: str, lex: Lexicon) -> list[_Found]:
             day = int(g["dnum"]) if g.get("dnum") else None
             if g.get("rel"):
                 raw.append(_Found(m.start(), m.end(), None, False, (mon or 0, day, _REL_YEARS[g["rel"]])))
+                continue
+            if g.get("relm"):
+                # "다음 달 5일", "来月5日": month 0 stands for the base's month plus `plus`.
+                plus = 0 if g["relm"] in _THIS_MONTH else 1
+                raw.append(_Found(m.start(), m.end(), None, False, (-plus, day, None)))
                 continue
             if g.get("era"):
                 n = 1 if g["eyear"] == "元" else int(g["eyear"])
@@ -186,6 +193,9 @@ def _resolve(f: _Found, base: date | None) -> str | None:
     if base is None:
         return None  # "1 March" or "next year" with no dateline: not fixed by the text
     mon, day, plus = f.relative
+    if mon <= 0 and day is not None:  # a day of this (0) or next (-1) month
+        months = base.year * 12 + base.month - 1 - mon
+        return _iso(months // 12, months % 12 + 1, day)
     if not 1 <= mon <= 12:
         return None
     if plus is not None:

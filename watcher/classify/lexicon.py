@@ -273,6 +273,25 @@ def _as_list(value: Any, where: str) -> list[str]:
     return list(value)
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys (YAML would silently keep the last)."""
+
+
+def _no_duplicates(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+
+
 def _merge(files: list[Path]) -> dict[str, Any]:
     """Concatenate the lists of all files, key by key."""
     merged: dict[str, Any] = {
@@ -287,7 +306,7 @@ def _merge(files: list[Path]) -> dict[str, Any]:
     }
     for path in files:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader) or {}  # noqa: S506
         except yaml.YAMLError as e:
             raise LexiconError(f"{path.name}: invalid YAML: {e}") from e
         if not isinstance(data, dict):

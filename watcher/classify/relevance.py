@@ -25,5 +25,5 @@ def is_relevant(full: str, lex: Lexicon) -> bool:
         return True
     governance = len(lex.governance.findall(full))
     # Product and market stories mention a rule or an authority now and then; they
-    # stay negative unless governance vocabulary clearly dominates.
-    return governance > 2 * negative
+    # stay negative unless governance vocabulary is at least as present.
+    return governance >= negative
