@@ -24,6 +24,7 @@ EFFECTIVE, DEADLINE, EVENT = "effective", "deadline", "event"
 _ERAS = {"令和": 2018, "平成": 1988, "民國": 1911, "民国": 1911, "中華民國": 1911, "中华民国": 1911}
 _SENTENCE_END = re.compile(r"[。！？!?;；\n]|\.(?=\s)")
 _DIGIT = re.compile(r"\d")
+_CJK_DATE_CHARS = re.compile(r"[年년月월日일号號]")
 _RANGE = re.compile(r"^\s*(?:から|부터|[~〜～\-–—]|至|到)\s*$")
 _LATIN_WINDOW = 70  # how far (characters) a cue may sit from the date it qualifies
 _CJK_WINDOW = 30
@@ -123,7 +124,7 @@ def _find(full: str, lex: Lexicon) -> list[_Found]:
             elif mon and day:
                 raw.append(_Found(m.start(), m.end(), None, False, (mon, day, None)))
     # The CJK forms all need one of these characters; most English texts have none.
-    cjk_rxs = pats.cjk if ("年" in full or "년" in full or "月" in full or "월" in full) else []
+    cjk_rxs = pats.cjk if _CJK_DATE_CHARS.search(full) else []
     for i, rx in enumerate(cjk_rxs):
         for m in rx.finditer(full):
             g = m.groupdict()
