@@ -178,12 +178,30 @@ def poll(settings: Settings, source_ids: tuple[str, ...], jurisdictions: tuple[s
             with Progress(TextColumn("polling"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                           TextColumn("{task.description}"), transient=True) as progress:
                 task = progress.add_task("", total=len(sources))
-                report = poll_sources(sources, store, on_outcome=lambda o: progress.update(task, advance=1, description=o.source_id))
+                report = poll_sources(sources, store, channels=config.channels,
+                                      on_outcome=lambda o: progress.update(task, advance=1, description=o.source_id))
         else:
-            report = poll_sources(sources, store)
+            report = poll_sources(sources, store, channels=config.channels)
+        sent = None
+        if any(c.mode == "instant" for c in config.channels):
+            from watcher.notify.outbox import send_instant
+
+            sent = send_instant(store, config)
     _print_poll_summary(report, time.monotonic() - started)
-    if report.failures:
+    if sent is not None:
+        _print_send_report(sent)
+    if report.failures or (sent is not None and sent.failures):
         sys.exit(EXIT_FAILURES)
+
+
+def _print_send_report(report: Any) -> None:
+    for o in report.outcomes:
+        if o.status == "sent":
+            click.echo(f"  sent     {o.channel_id}: {o.changes} changes ({o.subject})")
+        elif o.status == "failed":
+            click.echo(f"  failed   {o.channel_id}: {o.error}; {o.changes} changes stay queued and are retried", err=True)
+        elif o.status == "nothing":
+            click.echo(f"  nothing  {o.channel_id}: no change waiting")
 
 
 def _print_poll_summary(report: Any, elapsed: float) -> None:
@@ -542,11 +560,87 @@ def reclassify(settings: Settings, source_ids: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.option("--channel", "channel_ids", multiple=True, metavar="ID")
-@click.option("--dry-run", is_flag=True)
-def digest(channel_ids: tuple[str, ...], dry_run: bool) -> None:
-    """Send each digest channel what it has not been sent yet (not yet supported)."""
-    raise UsageError("`watcher digest` is not yet supported: e-mail, Slack and webhook delivery is still being built")
+@click.option("--channel", "channel_ids", multiple=True, metavar="ID", help="Only this channel (repeatable); also sends an instant channel's backlog.")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent (the plain-text digest); mark nothing.")
+@click.option("--out", metavar="FILE", type=click.Path(dir_okay=False), help="With --dry-run: write the HTML digest to FILE.")
+@click.pass_obj
+def digest(settings: Settings, channel_ids: tuple[str, ...], dry_run: bool, out: str | None) -> None:
+    """Send each digest channel, now, everything not yet sent to it.
+
+    `watcher run` and the systemd timer follow each channel's `schedule`; this
+    command sends at once. A change is sent to a channel once: running it twice
+    sends nothing the second time. Exit 3 when a channel failed (its changes stay
+    queued and are retried with backoff).
+
+    \b
+    Examples:
+      watcher digest --dry-run
+      watcher digest --channel legal-team --dry-run --out digest.html
+      watcher digest
+    """
+    from watcher.notify.outbox import send_digests
+
+    config = settings.config()
+    known = {c.id for c in config.channels}
+    for cid in channel_ids:
+        if cid not in known:
+            raise UsageError(f"no channel with id '{cid}' in {config.path}")
+    if out and not dry_run:
+        raise UsageError("--out writes the HTML of a --dry-run; add --dry-run")
+    if not config.channels:
+        raise UsageError(f"{config.path} has no channels; add one under 'channels:' (see README)")
+
+    def show(channel: Any, dg: Any) -> None:
+        from watcher.notify.render import render_digest
+
+        rendered = render_digest(dg, channel.options.get("templates"))
+        click.echo(f"=== channel {channel.id} ({channel.type}) ===")
+        click.echo(f"Subject: {rendered.subject}\n")
+        click.echo(rendered.text)
+        if out:
+            Path(out).write_text(rendered.html, encoding="utf-8")
+            click.echo(f"(HTML written to {out})")
+
+    with settings.store() as store:
+        report = send_digests(store, config, channel_ids, dry_run=dry_run, on_dry_run=show)
+    _print_send_report(report)
+    if report.failures:
+        sys.exit(EXIT_FAILURES)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+def deliveries(settings: Settings, fmt: str) -> None:
+    """The outbox per channel: changes pending and sent, retries, last error.
+
+    \b
+    Example:
+      watcher deliveries --format json
+    """
+    from watcher.notify.outbox import delivery_summary
+
+    config = settings.config()
+    with settings.store() as store, store.session() as session:
+        rows = {r["channel"]: r for r in delivery_summary(session)}
+    table = []
+    for c in config.channels:
+        r = rows.get(c.id, {"channel": c.id, "pending": 0, "sent": 0, "oldest_pending": None, "max_attempts": 0,
+                            "last_error": None, "next_attempt": None})
+        table.append({**r, "type": c.type, "mode": c.mode})
+    if fmt == "json":
+        _print_json(table)
+        return
+    from rich.console import Console
+
+    headers = ["channel", "type", "mode", "pending", "sent", "attempts", "next try", "last error"]
+    body = [[r["channel"], r["type"], r["mode"], str(r["pending"]), str(r["sent"]), str(r["max_attempts"]),
+             (r["next_attempt"] or "-")[5:16].replace("T", " ") if r["next_attempt"] else "-", r["last_error"] or ""]
+            for r in table]
+    if not body:
+        click.echo("No channels configured.")
+        return
+    _print_fitted_table(Console(), headers, body, flex="last error", right={"pending", "sent", "attempts"})
 
 
 @main.command()

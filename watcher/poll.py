@@ -9,16 +9,17 @@ transaction together with its new conditional-GET state.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from watcher import jurisdictions as jur
 from watcher.classify import Classification, classify_item
-from watcher.config import Config, SourceConfig
+from watcher.config import ChannelConfig, Config, SourceConfig
 from watcher.diff import diff_items
 from watcher.errors import ParseError
 from watcher.fetch import Fetcher, FetchRequest, FetchResult
+from watcher.notify.outbox import QueuedChange, enqueue
 from watcher.schedule import next_poll_at
 from watcher.sources import ParsedItem, source_types
 from watcher.store.db import Store
@@ -91,11 +92,13 @@ def poll_sources(
     sources: list[SourceConfig],
     store: Store,
     *,
+    channels: Sequence[ChannelConfig] = (),
     fetcher: Fetcher | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     on_outcome: Callable[[SourceOutcome], None] | None = None,
 ) -> PollReport:
-    """Poll `sources` once, whether due or not, and store what changed."""
+    """Poll `sources` once, whether due or not, and store what changed, queueing each
+    relevant non-baseline change for every channel in `channels` whose filter it matches."""
     report = PollReport(started_at=now())
     types = source_types()
     own_fetcher = fetcher is None
@@ -124,7 +127,7 @@ def poll_sources(
                 ))
             for result in fetcher.fetch_all(requests):
                 source, state = by_id[result.source_id], states[result.source_id]
-                outcome = _handle(session, source, state, result, types[source.type], now())
+                outcome = _handle(session, source, state, result, types[source.type], now(), channels)
                 if outcome.change_ids or outcome.status == "baseline":
                     # A source with changes commits at once, its new validators and body
                     # hash in the same transaction as the changes they led to.
@@ -141,7 +144,8 @@ def poll_sources(
     return report
 
 
-def _handle(session, source: SourceConfig, state: SourceState, result: FetchResult, kind, at: datetime) -> SourceOutcome:  # noqa: ANN001
+def _handle(session, source: SourceConfig, state: SourceState, result: FetchResult, kind, at: datetime,  # noqa: ANN001
+            channels: Sequence[ChannelConfig] = ()) -> SourceOutcome:
     state.last_attempt_at = at
     state.last_status = result.status
     if result.error is not None:
@@ -166,6 +170,11 @@ def _handle(session, source: SourceConfig, state: SourceState, result: FetchResu
     classified = [ClassifiedChange(ch, classify_for_source(source, ch.item)) for ch in changes]
     evidence_id = record_evidence(session, source.id, result, parsed.evidence_text) if changes else None
     change_ids = record_changes(session, source.id, classified, now=at, baseline=baseline, evidence_id=evidence_id)
+    if channels and not baseline:
+        # Queued in the same transaction as the changes: recorded means queued.
+        enqueue(session, channels, [QueuedChange(cid, c.classification.jurisdictions, c.classification.tags)
+                                    for cid, c in zip(change_ids, classified, strict=True)
+                                    if c.classification.relevant], at)
     if baseline and parsed.items:
         # An empty first answer is not a baseline: the next real one would flood everyone.
         state.baseline_at = at

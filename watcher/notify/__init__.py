@@ -1,32 +1,54 @@
-"""Notify stage: one module per channel type, registered by name.
+"""Notify stage: channels, the outbox, digests.
 
-A channel type is a subclass of `ChannelType` declaring its name and keys
-(the same `Key` declarations as source types), so adding Discord or Teams is
-one class. Delivery itself lands with the alerts issue; until then every
-channel validates and `deliver` answers "not yet supported".
+A channel type is a subclass of `ChannelType` that declares its name and keys
+(the same `Key` declarations as source types, driving validation and the README)
+and implements `send`. Adding Discord or Teams natively would be one class in
+one module listed in `_MODULES`; most services are reached through `apprise`.
+
+Entry points: `outbox.enqueue` (during a poll), `outbox.send_instant` (after a
+poll) and `outbox.send_digests` (`watcher digest`, the scheduler).
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from watcher.errors import WatcherError
 from watcher.sources import Key
+
+if TYPE_CHECKING:
+    from watcher.config import ChannelConfig
+    from watcher.notify.digest import Digest
+
+
+class DeliveryError(WatcherError):
+    """The receiver did not accept a message. `retry_after` (seconds) is the
+    receiver's own request (Slack's 429 Retry-After), a floor on the next try."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ChannelType:
     registry: ClassVar[dict[str, type[ChannelType]]] = {}
     name: ClassVar[str]
     keys: ClassVar[dict[str, Key]] = {}
-    supported: ClassVar[bool] = False
 
     def __init_subclass__(cls, *, name: str, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.name = name
         ChannelType.registry[name] = cls
 
+    @classmethod
+    def send(cls, channel: ChannelConfig, digest: Digest) -> None:
+        """Deliver `digest` (a scheduled digest or an instant alert). Returns only
+        once the receiver accepted it; raises `DeliveryError` otherwise."""
+        raise NotImplementedError
 
-_MODULES = ("channels",)
+
+_MODULES = ("email", "slack", "webhook", "apprise_channel")
 
 
 def channel_types() -> dict[str, type[ChannelType]]:
@@ -34,3 +56,10 @@ def channel_types() -> dict[str, type[ChannelType]]:
     for module in _MODULES:
         importlib.import_module(f"watcher.notify.{module}")
     return ChannelType.registry
+
+
+def http_url(value: str) -> str | None:
+    """Key check: an http(s) URL."""
+    if not value.startswith(("http://", "https://")):
+        return f"'{value}' must be an http:// or https:// URL"
+    return None

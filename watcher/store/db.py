@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from watcher.errors import StoreError
 
 # The newest migration this code knows. tests/test_store.py checks it matches Alembic's head.
-SCHEMA_REVISION = "0002"
-KNOWN_REVISIONS = ("0001", "0002")
+SCHEMA_REVISION = "0003"
+KNOWN_REVISIONS = ("0001", "0002", "0003")
 DEFAULT_DB = "state/watcher.db"
 
 

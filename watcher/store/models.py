@@ -170,3 +170,44 @@ class ChangeTag(Base):
 
     change_id: Mapped[int] = mapped_column(ForeignKey("changes.id", ondelete="CASCADE"), primary_key=True)
     tag: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class Digest(Base):
+    """One digest message of a channel. Its identity (channel, period) makes a digest
+    a thing that is sent once: two overlapping runs cannot both send it."""
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("channel_id", "period", name="uq_digests_channel_period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(200))
+    period: Mapped[str] = mapped_column(String(100))  # the schedule window it belongs to, e.g. "2026-11-23T08:00+09:00#1"
+    created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sent
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+
+
+class Delivery(Base):
+    """The outbox: one row per (channel, change) to send. Marked sent only after the
+    receiver accepted the message that carried it, so a crash can at worst repeat
+    the message in flight, never lose a change."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "change_id", name="uq_deliveries_channel_change"),
+        Index("ix_deliveries_channel_status", "channel_id", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(200))
+    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sent
+    created_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id", ondelete="SET NULL"))

@@ -1,0 +1,259 @@
+"""The outbox: every change is delivered to every matching channel, once.
+
+- `enqueue` runs inside the poll's transaction: the moment a change is recorded,
+  one `deliveries` row per matching channel is recorded with it (baseline and
+  not-relevant changes are never queued).
+- `send_instant` (end of each poll) and `send_digests` (`watcher digest`, the
+  scheduler) send what is pending. A delivery is marked sent only after the
+  receiver accepted the message; a failure keeps it pending with exponential
+  backoff (and any Retry-After as a floor), so a crash between send and mark can
+  at worst repeat that one message, never lose a change.
+- A digest is a row with a stable identity (channel, period): pending deliveries
+  are *claimed* by it in one transaction, so two overlapping runs cannot both
+  send them; a failed digest is retried with the same contents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from watcher.notify import DeliveryError, channel_types
+from watcher.notify.digest import Digest, build_digest, matches_filter
+from watcher.store.models import Change, Delivery
+from watcher.store.models import Digest as DigestRow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from watcher.config import ChannelConfig, Config
+    from watcher.store.db import Store
+
+MAX_BACKOFF = 6 * 3600.0
+BATCH = 500  # at most this many changes in one instant message
+
+
+@dataclass(slots=True)
+class SendOutcome:
+    channel_id: str
+    status: str  # sent | failed | nothing | dry-run
+    changes: int = 0
+    error: str | None = None
+    subject: str | None = None
+    retry_after: float | None = None
+
+
+@dataclass(slots=True)
+class SendReport:
+    outcomes: list[SendOutcome] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[SendOutcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedChange:
+    change_id: int
+    jurisdictions: Sequence[str]
+    tags: Sequence[str]
+
+
+def enqueue(session: Session, channels: Iterable[ChannelConfig], changes: Sequence[QueuedChange], now: datetime) -> int:
+    """Queue each change for each channel whose filter it matches; returns rows queued.
+    The caller passes only relevant, non-baseline changes and commits."""
+    rows = [{"channel_id": ch.id, "change_id": c.change_id, "status": "pending", "created_at": now, "attempts": 0}
+            for ch in channels for c in changes if matches_filter(ch, list(c.jurisdictions), list(c.tags))]
+    if rows:
+        session.execute(insert(Delivery), rows)
+    return len(rows)
+
+
+def backoff(attempts: int, retry_after: float | None = None) -> float:
+    """Seconds before the next try after `attempts` failures: 1, 2, 4 ... minutes, capped at 6 hours;
+    never sooner than the receiver's Retry-After."""
+    delay = min(60.0 * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
+    return max(delay, retry_after or 0.0)
+
+
+def send_instant(store: Store, config: Config, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> SendReport:
+    """Send every `instant` channel what is pending and due for it, one message per channel."""
+    report = SendReport()
+    types = channel_types()
+    for channel in config.channels:
+        if channel.mode != "instant":
+            continue
+        at = now()
+        with store.session() as session:
+            due = session.execute(
+                select(Delivery, Change).join(Change, Change.id == Delivery.change_id)
+                .where(Delivery.channel_id == channel.id, Delivery.status == "pending",
+                       (Delivery.next_attempt_at.is_(None)) | (Delivery.next_attempt_at <= at))
+                .order_by(Delivery.id).limit(BATCH)
+            ).all()
+            if not due:
+                continue
+            deliveries = [d for d, _ in due]
+            digest = build_digest(session, config, channel, [c for _, c in due], at, instant=True)
+            outcome = _send(types[channel.type], channel, digest)
+            _mark(session, deliveries, outcome, at)
+        report.outcomes.append(outcome)
+    return report
+
+
+def send_digests(
+    store: Store,
+    config: Config,
+    channel_ids: Sequence[str] = (),
+    *,
+    dry_run: bool = False,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    on_dry_run: Callable[[ChannelConfig, Digest], None] | None = None,
+) -> SendReport:
+    """Send each digest channel (or the named ones) everything not yet sent to it.
+
+    With `dry_run`, builds what would be sent, hands it to `on_dry_run`, and marks nothing.
+    """
+    report = SendReport()
+    types = channel_types()
+    chosen = [c for c in config.channels if (c.id in channel_ids if channel_ids else c.mode == "digest")]
+    for channel in chosen:
+        at = now()
+        if dry_run:
+            with store.session() as session:
+                changes = list(session.scalars(
+                    select(Change).join(Delivery, Delivery.change_id == Change.id)
+                    .where(Delivery.channel_id == channel.id, Delivery.status == "pending")))
+                if not changes:
+                    report.outcomes.append(SendOutcome(channel.id, "nothing"))
+                    continue
+                digest = build_digest(session, config, channel, changes, at)
+                session.rollback()
+            if on_dry_run:
+                on_dry_run(channel, digest)
+            report.outcomes.append(SendOutcome(channel.id, "dry-run", len(changes), subject=digest.subject))
+            continue
+        for digest_id in _digests_to_send(store, channel, at):
+            with store.session() as session:
+                row = session.get(DigestRow, digest_id)
+                deliveries = list(session.scalars(select(Delivery).where(Delivery.digest_id == digest_id)))
+                changes = list(session.scalars(select(Change).where(Change.id.in_([d.change_id for d in deliveries]))))
+                digest = build_digest(session, config, channel, changes, at)
+                outcome = _send(types[channel.type], channel, digest)
+                _mark(session, deliveries, outcome, at)
+                row.attempts += 1
+                if outcome.status == "sent":
+                    row.status, row.sent_at, row.last_error = "sent", at, None
+                else:
+                    row.last_error = outcome.error
+                    row.next_attempt_at = at + timedelta(seconds=backoff(row.attempts))
+            report.outcomes.append(outcome)
+        if not any(o.channel_id == channel.id for o in report.outcomes):
+            report.outcomes.append(SendOutcome(channel.id, "nothing"))
+    return report
+
+
+def _digests_to_send(store: Store, channel: ChannelConfig, at: datetime) -> list[int]:
+    """Digests of `channel` due now: earlier failed ones (same contents), then a new
+    one claiming every pending delivery not yet in a digest."""
+    with store.session() as session:
+        retry = list(session.scalars(
+            select(DigestRow.id).where(DigestRow.channel_id == channel.id, DigestRow.status == "pending",
+                                       (DigestRow.next_attempt_at.is_(None)) | (DigestRow.next_attempt_at <= at))
+            .order_by(DigestRow.id)))
+    base = period_of(channel, at)
+    for attempt in range(1, 1000):
+        try:
+            with store.session() as session:
+                if not session.scalar(select(func.count()).select_from(Delivery).where(
+                        Delivery.channel_id == channel.id, Delivery.status == "pending", Delivery.digest_id.is_(None))):
+                    return retry
+                digest_id = session.scalars(insert(DigestRow).returning(DigestRow.id), [{
+                    "channel_id": channel.id, "period": f"{base}#{attempt}", "created_at": at,
+                    "status": "pending", "attempts": 0}]).one()
+                claimed = session.execute(
+                    update(Delivery).where(Delivery.channel_id == channel.id, Delivery.status == "pending",
+                                           Delivery.digest_id.is_(None)).values(digest_id=digest_id)
+                ).rowcount
+                if not claimed:  # another run claimed them first
+                    session.rollback()
+                    return retry
+            return [*retry, digest_id]
+        except IntegrityError:
+            continue  # that period number is taken (an earlier digest, or a run beside us): the next one
+    return retry
+
+
+def period_of(channel: ChannelConfig, at: datetime) -> str:
+    """The schedule window `at` falls in: the channel's last cron fire time at or
+    before `at`, in its time zone (e.g. "2026-11-23T08:00+09:00")."""
+    from zoneinfo import ZoneInfo
+
+    from apscheduler.triggers.cron import CronTrigger
+
+    tz = ZoneInfo(channel.timezone)
+    trigger = CronTrigger.from_crontab(channel.schedule, timezone=tz)
+    local = at.astimezone(tz)
+    fire = trigger.get_next_fire_time(None, local - timedelta(days=8))
+    last = None
+    for _ in range(20_000):  # a minute-level cron over 8 days is 11,520 fires
+        if fire is None or fire > local:
+            break
+        last = fire
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    return (last or local).isoformat(timespec="minutes")
+
+
+def _send(kind: type, channel: ChannelConfig, digest: Digest) -> SendOutcome:
+    try:
+        kind.send(channel, digest)
+    except DeliveryError as exc:
+        return SendOutcome(channel.id, "failed", len(digest.changes), error=str(exc), subject=digest.subject,
+                           retry_after=exc.retry_after)
+    except Exception as exc:  # noqa: BLE001 - e.g. a broken user template: report it, keep the changes queued
+        return SendOutcome(channel.id, "failed", len(digest.changes), subject=digest.subject,
+                           error=f"could not build the message: {type(exc).__name__}: {exc}"[:500])
+    return SendOutcome(channel.id, "sent", len(digest.changes), subject=digest.subject)
+
+
+def _mark(session: Session, deliveries: list[Delivery], outcome: SendOutcome, at: datetime) -> None:
+    retry_after = outcome.retry_after
+    for d in deliveries:
+        d.attempts += 1
+        if outcome.status == "sent":
+            d.status, d.sent_at, d.last_error, d.next_attempt_at = "sent", at, None, None
+        else:
+            d.last_error = outcome.error
+            d.next_attempt_at = at + timedelta(seconds=backoff(d.attempts, retry_after))
+
+
+def delivery_summary(session: Session) -> list[dict[str, object]]:
+    """Per channel: pending and sent counts, oldest pending, last error (for `watcher deliveries`)."""
+    from watcher.store.queries import iso
+
+    rows = session.execute(
+        select(Delivery.channel_id, Delivery.status, func.count(), func.min(Delivery.created_at),
+               func.max(Delivery.attempts))
+        .group_by(Delivery.channel_id, Delivery.status)).all()
+    out: dict[str, dict[str, object]] = {}
+    for channel_id, status, count, oldest, attempts in rows:
+        entry = out.setdefault(channel_id, {"channel": channel_id, "pending": 0, "sent": 0, "oldest_pending": None,
+                                            "max_attempts": 0, "last_error": None, "next_attempt": None})
+        entry[status] = count
+        if status == "pending":
+            entry["oldest_pending"] = iso(oldest)
+            entry["max_attempts"] = attempts
+    for channel_id, entry in out.items():
+        if entry["pending"]:
+            last = session.execute(
+                select(Delivery.last_error, Delivery.next_attempt_at)
+                .where(Delivery.channel_id == channel_id, Delivery.status == "pending", Delivery.last_error.is_not(None))
+                .order_by(Delivery.id.desc()).limit(1)).first()
+            if last:
+                entry["last_error"], entry["next_attempt"] = last[0], iso(last[1])
+    return sorted(out.values(), key=lambda e: str(e["channel"]))
