@@ -50,3 +50,23 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 def test_readme_has_the_demo_command() -> None:
     assert any(line.strip().endswith("watcher demo") for block in _blocks("sh") for line in block.splitlines())
+
+
+def test_readme_webhook_verification_snippet_accepts_our_signature_and_rejects_tampering() -> None:
+    from datetime import UTC, datetime
+
+    from watcher.notify.digest import Digest
+    from watcher.notify.webhook import signed_body
+
+    (snippet,) = _blocks("python")
+    namespace: dict = {}
+    exec(snippet, namespace)  # noqa: S102 - the README's own example
+    verify = namespace["verify"]
+    digest = Digest("hook", datetime.now(UTC), "AI regulation: 0 changes", [], [], [], [])
+    body, headers = signed_body(digest, "s3cret")
+    assert verify(body, headers, "s3cret")["version"] == 1
+    with pytest.raises(ValueError, match="bad signature"):
+        verify(body.replace(b'"hook"', b'"evil"'), headers, "s3cret")
+    old, old_headers = signed_body(digest, "s3cret", now=datetime(2020, 1, 1, tzinfo=UTC))
+    with pytest.raises(ValueError, match="stale"):
+        verify(old, old_headers, "s3cret")
