@@ -5,6 +5,7 @@ sites use (2026-01-22, 2026.01.22, 2026/1/22, 2026년 1월 22일, 2026年1月22�
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime
 
 _ERAS = {"令和": 2018, "平成": 1988, "R": 2018, "H": 1988}
@@ -24,7 +25,9 @@ _PATTERNS = [
 
 
 def find_date(text: str) -> datetime | None:
-    """The first valid date in `text` (midnight UTC), or None."""
+    """The first valid date in `text` (midnight UTC), or None. Full-width digits
+    (２０２６年１月２２日) and era ligatures (㋿, ㍻) are read as their plain forms."""
+    text = unicodedata.normalize("NFKC", text)
     best: tuple[int, datetime] | None = None
     for pattern, kind in _PATTERNS:
         for m in pattern.finditer(text):

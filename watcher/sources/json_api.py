@@ -29,7 +29,12 @@ if TYPE_CHECKING:
     from watcher.fetch import FetchResult
 
 FIELD_NAMES = ("id", "title", "url", "published", "summary", "effective", "deadline")
-_ISO_DATE = re.compile(r"^\s*(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+# ISO 8601 at any precision, and only that: "2026.03.23" or "20260323" must not read as the year 2026.
+_ISO_DATE = re.compile(r"^\s*(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?=$|[T\s])")
+_COMPACT_DATE = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(?=$|[T\s])")  # 20260323 (e-Gov, lawmaking.go.kr)
+# Inline markup search APIs wrap matched words in (gov.cn: "<em>人工智能</em>生成..."): dropped
+# without a space, which would split CJK words.
+_INLINE_TAG = re.compile(r"</?(?:em|strong|b|i|u|mark|span|font|sub|sup)\b[^>]*>", re.I)
 
 
 def _fields(value: dict) -> str | None:
@@ -106,7 +111,7 @@ def _get(record: dict, path: str) -> Any:
 
 
 def _item(record: dict, fields: dict[str, str], base: str) -> ParsedItem | None:
-    title = html_to_text(str(_get(record, fields["title"]) or ""))
+    title = _text(_get(record, fields["title"]))
     raw_url = _get(record, fields["url"]) if "url" in fields else None
     url = canonical_url(str(raw_url), base) if raw_url else None
     if url and not is_web_url(url):
@@ -117,7 +122,7 @@ def _item(record: dict, fields: dict[str, str], base: str) -> ParsedItem | None:
         if not title:
             return None
         key = "sha1:" + hashlib.sha1(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
-    summary = html_to_text(str(_get(record, fields["summary"]) or "")) if "summary" in fields else ""
+    summary = _text(_get(record, fields["summary"])) if "summary" in fields else ""
     dates = []
     for name in ("effective", "deadline"):
         if name in fields and (value := api_date(_get(record, fields[name]))):
@@ -127,13 +132,26 @@ def _item(record: dict, fields: dict[str, str], base: str) -> ParsedItem | None:
                       text=summary, dates=dates)
 
 
+def _text(value: Any) -> str:
+    return html_to_text(_INLINE_TAG.sub("", str(value or "")))
+
+
 def api_date(value: Any) -> str | None:
     """An API's date as ISO 8601 at its own precision ("2026-01-22", "2026-01", "2026")."""
     if value in (None, ""):
         return None
+    if isinstance(value, int | float) and not isinstance(value, bool):  # epoch seconds or milliseconds
+        found = parse_datetime(value)
+        return found.date().isoformat() if found else None
     m = _ISO_DATE.match(str(value))
     if m:
         return "-".join(g for g in m.groups() if g)
+    m = _COMPACT_DATE.match(str(value))
+    if m:
+        try:
+            return datetime(int(m.group(1)), int(m.group(2)), int(m.group(3))).date().isoformat()
+        except ValueError:
+            return None
     found = find_date(str(value))
     return found.date().isoformat() if found else None
 

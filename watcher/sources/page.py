@@ -81,12 +81,13 @@ class PageSource(SourceType, name="page"):
 
 def document_text(text: str, ignore: list[str] | tuple[str, ...] = ()) -> str:
     """Normalised, comparable document text: NFKC, volatile and ignored text removed,
-    one paragraph per line, blank-line runs folded."""
+    one paragraph per line and no blank lines (so a gained paragraph diffs as exactly
+    one added line, not the paragraph plus a blank separator)."""
     text = unicodedata.normalize("NFKC", text)
     for pattern in ignore:
         text = re.sub(pattern, "", text)
     text = _VOLATILE.sub("", text)
-    return normalise_text(text)
+    return "\n".join(line for line in normalise_text(text).split("\n") if line)
 
 
 def is_pdf(body: bytes, content_type: str | None) -> bool:

@@ -30,6 +30,8 @@ from watcher.text import html_to_text, normalise_text
 from watcher.urls import canonical_url, is_web_url
 
 if TYPE_CHECKING:
+    from selectolax.lexbor import LexborNode
+
     from watcher.config import SourceConfig
     from watcher.fetch import FetchResult
 
@@ -84,15 +86,41 @@ class PageListSource(SourceType, name="page-list"):
         return ParseResult(items=_unique(items), evidence_text=text)
 
 
+# A session id in a link's path (Java boards: view.do;jsessionid=A1B2.node1?no=3) changes
+# on every visit; it is not part of the document's identity.
+_PATH_SESSION = re.compile(r";\s*(?:jsessionid|phpsessid|sessionid|sid)=[^?#/]*", re.I)
+
+
+def _link(href: str, base: str) -> str:
+    return canonical_url(_PATH_SESSION.sub("", href), base)
+
+
+def _is_message_row(row: LexborNode) -> bool:
+    """A linkless table row that is not an item: a header row (only <th> cells) or a
+    single cell spanning the table ("등록된 게시물이 없습니다", "No results")."""
+    if row.tag != "tr":
+        return False
+    cells = [c for c in row.iter() if c.tag in ("td", "th")]
+    if cells and all(c.tag == "th" for c in cells):
+        return True
+    return len(cells) == 1 and (cells[0].attributes.get("colspan") or "1").strip() not in ("", "1")
+
+
 def _selector_items(text: str, base: str, selector: str) -> list[ParsedItem]:
     tree = parse_html(text)
     items = []
     for row in select(tree, selector):
-        link = next((a for a in row.css("a[href]") if is_web_url(canonical_url(a.attributes.get("href") or "", base))), None)
+        link = url = None
+        for a in row.css("a[href]"):  # the first http(s) link, canonicalised once
+            candidate = _link(a.attributes.get("href") or "", base)
+            if is_web_url(candidate):
+                link, url = a, candidate
+                break
+        if link is None and _is_message_row(row):
+            continue
         row_text = node_text(row)
         if not row_text and link is None:
             continue
-        url = canonical_url(link.attributes.get("href") or "", base) if link is not None else None
         title = normalise_text(" ".join((link.text() if link is not None else "").split())) or " ".join(row_text.split())
         key = url or "text:" + " ".join(row_text.split())[:500]
         items.append(ParsedItem(key=key, title=title[:1000], url=url, published=find_date(row_text), text=""))
@@ -106,9 +134,9 @@ def _pattern_items(text: str, base: str, pattern: str, item_url: str | None) -> 
         raw_id = (groups.get("id") or "").strip()
         title = html_to_text(html.unescape(groups.get("title") or ""))
         if groups.get("url"):
-            url = canonical_url(html.unescape(groups["url"]), base)
+            url = _link(html.unescape(groups["url"]), base)
         elif item_url and raw_id:
-            url = canonical_url(item_url.replace("{id}", quote(raw_id, safe="")), base)
+            url = _link(item_url.replace("{id}", quote(raw_id, safe="")), base)
         else:
             url = None
         if url and not is_web_url(url):
