@@ -300,17 +300,19 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
         console.print("No changes match.", markup=False)
         return
     wide = console.width >= 120
-    headers = ["id", "detected", "where", "kind", "tags", "title"] + (["source"] if wide else [])
+    headers = ["id", "detected", "where", "kind", "tags", "key date", "title"] + (["source"] if wide else [])
     body = []
     for r in rows:
         kind = ("base" if r["baseline"] else "new") if r["kind"] == "new" else "upd"
         title = r["title"] if r["relevant"] else f"[not relevant] {r['title']}"
-        dates = " ".join(f"{d['kind'][:3]}:{d['date']}" for d in r["dates"])
-        tags = " ".join(r["tags"] + ([dates] if dates else [])) or "-"
+        # The date that bites: the first effective date, else the first deadline.
+        dates = sorted(r["dates"], key=lambda d: (d["kind"] != "effective", d["date"]))
+        key_date = f"{'eff' if dates[0]['kind'] == 'effective' else 'due'} {dates[0]['date']}" if dates else "-"
         body.append([str(r["id"]), r["detected_at"][:10], ",".join(r["jurisdictions"]) or "-", kind,
-                     tags[:40], title] + ([r["source"][:24]] if wide else []))
-    _print_fitted_table(console, headers, body, flex="title", right={"id"}, droppable=("tags", "detected"))
-    console.print(f"{len(rows)} changes (kind: new, upd = updated, base = baseline). Details: watcher show ID",
+                     ",".join(r["tags"]) or "-", key_date, title] + ([r["source"][:24]] if wide else []))
+    _print_fitted_table(console, headers, body, flex="title", right={"id"},
+                        droppable=("source", "detected", "tags", "key date"))
+    console.print(f"{len(rows)} changes (upd = updated, base = baseline, due = deadline). Details: watcher show ID",
                   style="dim", markup=False)
 
 
@@ -335,7 +337,8 @@ def _print_fitted_table(console: Any, headers: list[str], body: list[list[str]],
     for name in droppable:
         if sum(widths(shown)) + 2 * len(shown) + min_flex <= console.width:
             break
-        shown.remove(name)
+        if name in shown:
+            shown.remove(name)
     if shown != headers:
         keep = [headers.index(h) for h in shown]
         body = [[b[i] for i in keep] for b in body]
