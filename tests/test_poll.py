@@ -82,7 +82,7 @@ def test_empty_first_answer_is_not_a_baseline(server: LocalServer, work: Workdir
     server.set("/f.xml", feed_route(rss([])))
     work.write_config([source("f", server.url("/f.xml"))])
     report = poll(work)
-    assert report.outcomes[0].status == "baseline" and report.outcomes[0].items == 0
+    assert report.outcomes[0].status == "unchanged" and report.outcomes[0].items == 0  # no baseline taken
     assert stored(work, SourceState)[0].baseline_at is None
     server.set("/f.xml", feed_route(rss(items("f", 2))))
     poll(work)

@@ -183,7 +183,7 @@ def _handle(session, source: SourceConfig, state: SourceState, result: FetchResu
     state.item_count = len(parsed.items)
     state.last_warning = parsed.warning
     new = sum(1 for c in changes if c.kind == "new")
-    status = "baseline" if baseline else ("changed" if changes else "unchanged")
+    status = "baseline" if baseline and parsed.items else ("changed" if changes else "unchanged")
     return SourceOutcome(source.id, status, new=new, updated=len(changes) - new, items=len(parsed.items),
                          warning=parsed.warning, change_ids=change_ids)
 

@@ -7,7 +7,12 @@ import re
 import unicodedata
 
 _TAG = re.compile(r"<[^>]*>")
-_BLOCK = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6]|/tr|p|li|tr)\b[^>]*>", re.I)
+_BLOCK = re.compile(
+    r"<\s*/?\s*(?:br|hr|p|div|li|ul|ol|dl|dt|dd|h[1-6]|tr|table|thead|tbody|section|article|header|footer"
+    r"|nav|aside|main|blockquote|pre|figure|figcaption|caption|address|form|fieldset)\b[^>]*>",
+    re.I,
+)
+_CELL = re.compile(r"<\s*/?\s*(?:td|th)\b[^>]*>", re.I)
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u3000]+")
 _BLANKS = re.compile(r"\n\s*\n+")
@@ -16,12 +21,15 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\
 
 
 def html_to_text(markup: str) -> str:
-    """Text of an HTML fragment: tags dropped (block tags become line breaks), entities decoded."""
+    """Text of an HTML fragment, entities decoded: block elements become line
+    breaks, table cells spaces, and inline tags vanish without a trace (a space
+    there would split CJK words: <em>人工</em>智能 is 人工智能)."""
     if "<" not in markup and "&" not in markup:
         return normalise_text(markup)
     markup = _SCRIPT.sub(" ", markup)
     markup = _BLOCK.sub("\n", markup)
-    return normalise_text(html.unescape(_TAG.sub(" ", markup)))
+    markup = _CELL.sub(" ", markup)
+    return normalise_text(html.unescape(_TAG.sub("", markup)))
 
 
 def normalise_text(text: str) -> str:

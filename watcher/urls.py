@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 # Parameters that track the reader or the listing's page rather than name the document.
@@ -11,12 +12,19 @@ _DROP_EXACT = frozenset(
 )
 
 
+# A session id in a link's path (Java boards: view.do;jsessionid=A1B2.node1?no=3)
+# changes on every visit; it is not part of the document's identity.
+_PATH_SESSION = re.compile(r";\s*(?:jsessionid|phpsessid|sessionid|sid)=[^?#/]*", re.I)
+
+
 def canonical_url(url: str, base: str | None = None) -> str:
-    """`url` made absolute against `base`, without fragment, tracking (utm_*, fbclid...)
-    or paging (page, pageIndex, pageNo, currentPage) parameters; scheme and host lower-cased.
+    """`url` made absolute against `base`, without fragment, path session ids
+    (;jsessionid=), tracking (utm_*, fbclid...) or paging (page, pageIndex, pageNo,
+    currentPage) parameters; scheme and host lower-cased.
     Returns the input unchanged if it cannot be parsed."""
+    url = _PATH_SESSION.sub("", url.strip()) if ";" in url else url.strip()
     try:
-        absolute = urljoin(base, url.strip()) if base else url.strip()
+        absolute = urljoin(base, url) if base else url
         parts = urlsplit(absolute)
     except ValueError:
         return url

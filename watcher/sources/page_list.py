@@ -86,13 +86,8 @@ class PageListSource(SourceType, name="page-list"):
         return ParseResult(items=_unique(items), evidence_text=text)
 
 
-# A session id in a link's path (Java boards: view.do;jsessionid=A1B2.node1?no=3) changes
-# on every visit; it is not part of the document's identity.
-_PATH_SESSION = re.compile(r";\s*(?:jsessionid|phpsessid|sessionid|sid)=[^?#/]*", re.I)
-
-
 def _link(href: str, base: str) -> str:
-    return canonical_url(_PATH_SESSION.sub("", href), base)
+    return canonical_url(href, base)
 
 
 def _is_message_row(row: LexborNode) -> bool:
