@@ -35,6 +35,10 @@ if TYPE_CHECKING:
     from watcher.store.db import Store
 
 MAX_BACKOFF = 6 * 3600.0
+# A digest (or an instant alert's deliveries) taken for sending is that run's for this
+# long: an overlapping run leaves it alone, and one a crashed run held is retried (at
+# worst repeated) after.
+LEASE = timedelta(minutes=15)
 BATCH = 500  # at most this many changes in one instant message
 
 
@@ -98,6 +102,15 @@ def send_instant(store: Store, config: Config, now: Callable[[], datetime] = lam
             ).all()
             if not due:
                 continue
+            # Lease them to this run in one update, so that an overlapping poll leaves them alone.
+            taken = set(session.scalars(
+                update(Delivery).where(Delivery.id.in_([d.id for d, _ in due]), Delivery.status == "pending",
+                                       (Delivery.next_attempt_at.is_(None)) | (Delivery.next_attempt_at <= at))
+                .values(next_attempt_at=at + LEASE).returning(Delivery.id)).all())
+            session.commit()
+            due = [(d, c) for d, c in due if d.id in taken]
+            if not due:
+                continue
             deliveries = [d for d, _ in due]
             digest = build_digest(session, config, channel, [c for _, c in due], at, instant=True)
             outcome = _send(types[channel.type], channel, digest)
@@ -151,7 +164,7 @@ def send_digests(
                     row.status, row.sent_at, row.last_error = "sent", at, None
                 else:
                     row.last_error = outcome.error
-                    row.next_attempt_at = at + timedelta(seconds=backoff(row.attempts))
+                    row.next_attempt_at = at + timedelta(seconds=backoff(row.attempts, outcome.retry_after))
             report.outcomes.append(outcome)
         if not any(o.channel_id == channel.id for o in report.outcomes):
             report.outcomes.append(SendOutcome(channel.id, "nothing"))
@@ -159,13 +172,14 @@ def send_digests(
 
 
 def _digests_to_send(store: Store, channel: ChannelConfig, at: datetime) -> list[int]:
-    """Digests of `channel` due now: earlier failed ones (same contents), then a new
-    one claiming every pending delivery not yet in a digest."""
+    """Digests of `channel` due now, each leased to this run: earlier failed ones (same
+    contents), then a new one claiming every pending delivery not yet in a digest."""
     with store.session() as session:
-        retry = list(session.scalars(
+        due = list(session.scalars(
             select(DigestRow.id).where(DigestRow.channel_id == channel.id, DigestRow.status == "pending",
                                        (DigestRow.next_attempt_at.is_(None)) | (DigestRow.next_attempt_at <= at))
             .order_by(DigestRow.id)))
+    retry = [digest_id for digest_id in due if _lease(store, digest_id, at)]
     base = period_of(channel, at)
     for attempt in range(1, 1000):
         try:
@@ -175,7 +189,7 @@ def _digests_to_send(store: Store, channel: ChannelConfig, at: datetime) -> list
                     return retry
                 digest_id = session.scalars(insert(DigestRow).returning(DigestRow.id), [{
                     "channel_id": channel.id, "period": f"{base}#{attempt}", "created_at": at,
-                    "status": "pending", "attempts": 0}]).one()
+                    "status": "pending", "attempts": 0, "next_attempt_at": at + LEASE}]).one()
                 claimed = session.execute(
                     update(Delivery).where(Delivery.channel_id == channel.id, Delivery.status == "pending",
                                            Delivery.digest_id.is_(None)).values(digest_id=digest_id)
@@ -187,6 +201,15 @@ def _digests_to_send(store: Store, channel: ChannelConfig, at: datetime) -> list
         except IntegrityError:
             continue  # that period number is taken (an earlier digest, or a run beside us): the next one
     return retry
+
+
+def _lease(store: Store, digest_id: int, at: datetime) -> bool:
+    """Take a due digest for this run (one atomic update): False when another run took it first."""
+    with store.session() as session:
+        return session.execute(
+            update(DigestRow).where(DigestRow.id == digest_id, DigestRow.status == "pending",
+                                    (DigestRow.next_attempt_at.is_(None)) | (DigestRow.next_attempt_at <= at))
+            .values(next_attempt_at=at + LEASE)).rowcount == 1
 
 
 def period_of(channel: ChannelConfig, at: datetime) -> str:

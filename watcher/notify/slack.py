@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
 MAX_HEADER = 150
+# Once part of a split digest is in Slack, a 429 is waited out here (up to this many
+# seconds in all) rather than failed: a retry would send the earlier messages again.
+MAX_INLINE_WAIT = 30.0
 
 
 class SlackChannel(ChannelType, name="slack"):
@@ -28,19 +31,29 @@ class SlackChannel(ChannelType, name="slack"):
 
     @classmethod
     def send(cls, channel: ChannelConfig, digest: Digest) -> None:
+        import time
+
         import httpx
 
         messages = slack_messages(digest)
+        waited = 0.0
         with httpx.Client(timeout=30, follow_redirects=False) as client:
             for number, payload in enumerate(messages, start=1):
-                try:
-                    resp = client.post(channel.options["url"], json=payload)
-                except httpx.HTTPError as exc:
-                    raise DeliveryError(f"Slack webhook unreachable: {type(exc).__name__}") from None
-                if resp.status_code == 429:
+                while True:
+                    try:
+                        resp = client.post(channel.options["url"], json=payload)
+                    except httpx.HTTPError as exc:
+                        raise DeliveryError(f"Slack webhook unreachable: {type(exc).__name__}") from None
+                    if resp.status_code != 429:
+                        break
                     retry = resp.headers.get("retry-after", "")
+                    delay = float(retry) if retry.isdigit() else 60.0
+                    if number > 1 and waited + delay <= MAX_INLINE_WAIT:
+                        time.sleep(delay)
+                        waited += delay
+                        continue
                     raise DeliveryError(f"Slack rate limit (429) on message {number}/{len(messages)}",
-                                        retry_after=float(retry) if retry.isdigit() else 60.0)
+                                        retry_after=delay)
                 if resp.status_code >= 300:
                     # The URL holds the secret: never put it in a message.
                     raise DeliveryError(f"Slack answered HTTP {resp.status_code} on message {number}/{len(messages)}: "
