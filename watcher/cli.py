@@ -647,9 +647,64 @@ def deliveries(settings: Settings, fmt: str) -> None:
 
 
 @main.command()
-def run() -> None:
-    """The long-running service (not yet supported; use `watcher poll` from cron or a timer)."""
-    raise UsageError("`watcher run` is not yet supported: schedule `watcher poll` with cron or a systemd timer for now")
+@click.option("--tick", type=click.FloatRange(min=0.05), default=5.0, show_default=True, metavar="SECONDS",
+              help="How often the scheduler looks for due sources and digest windows.")
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info", show_default=True)
+@click.pass_obj
+def run(settings: Settings, tick: float, log_level: str) -> None:
+    """The long-running service: polls each source on its interval, sends digests on
+    their schedules and instant alerts after each poll. Logs one line per event to
+    stderr (JSON when not a terminal). SIGHUP reloads the configuration; SIGTERM or
+    SIGINT stops cleanly.
+
+    \b
+    Examples:
+      watcher run
+      systemctl start watcher        # see systemd/watcher.service
+    """
+    import os
+
+    from watcher import logs
+    from watcher.service import Service
+
+    logs.configure(log_level)
+    code = Service(settings.config_path, settings.db_url, tick=tick).run()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # A fetch abandoned by SIGTERM may still sit in its socket until its timeout;
+    # everything is committed and closed, so do not wait for those threads.
+    os._exit(code)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def status(settings: Settings, fmt: str) -> None:
+    """Health check: exit 0 when a source was polled within twice the shortest
+    interval, 3 when the service looks stalled (for monitoring and systemd).
+
+    \b
+    Example:
+      watcher status || systemctl restart watcher
+    """
+    from datetime import UTC, datetime
+
+    from watcher.service import health
+
+    config = settings.config()
+    with settings.store() as store:
+        report = health(config, store, datetime.now(UTC))
+    if fmt == "json":
+        _print_json(report)
+    elif report["healthy"]:
+        click.echo(f"healthy: last poll {report['last_poll_at']} ({report['seconds_since_last_poll']}s ago); "
+                   f"{len(report['failing_sources'])} of {report['sources']} sources failing")
+    else:
+        last = report["last_poll_at"] or "never"
+        click.echo(f"unhealthy: last poll {last}; expected one within {report['limit_seconds']:g}s "
+                   "(twice the shortest interval). Is `watcher run` running?", err=True)
+    if not report["healthy"]:
+        sys.exit(EXIT_FAILURES)
 
 
 # -- demo ------------------------------------------------------------------------------

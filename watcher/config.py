@@ -70,6 +70,8 @@ class Config:
     path: Path
     sources: tuple[SourceConfig, ...]
     channels: tuple[ChannelConfig, ...] = ()
+    # Values substituted from ${VAR}: treated as secrets, blanked in every log line.
+    substituted: tuple[str, ...] = ()
 
     def source(self, source_id: str) -> SourceConfig:
         for s in self.sources:
@@ -177,6 +179,7 @@ class _Validator:
         self.file = file
         self.env = env
         self.problems: list[ConfigProblem] = []
+        self.substituted: list[str] = []
 
     def problem(self, where: str, key: str, message: str) -> None:
         self.problems.append(ConfigProblem(self.file, where, key, message))
@@ -203,7 +206,7 @@ class _Validator:
             raw_channels = []
         channels = [c for i, raw in enumerate(raw_channels) if (c := self.channel(i, raw))]
         self.unique([c.id for c in channels], "channel")
-        return Config(path=file, sources=tuple(sources), channels=tuple(channels))
+        return Config(path=file, sources=tuple(sources), channels=tuple(channels), substituted=tuple(self.substituted))
 
     def unique(self, ids: list[str], what: str) -> None:
         seen: set[str] = set()
@@ -374,6 +377,7 @@ class _Validator:
                 if name not in self.env:
                     self.problem(where, key, f"environment variable {name} is not set (referenced as ${{{name}}})")
                     return ""
+                self.substituted.append(self.env[name])
                 return self.env[name]
 
             return _ENV.sub(sub, value) if "${" in value else value

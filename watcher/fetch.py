@@ -59,6 +59,8 @@ class FetchLimits:
     per_host: int = 2
     max_bytes: int = 20 * 1024 * 1024
     max_redirects: int = 5
+    # Politeness: requests to one host start at least this far apart (loopback exempt).
+    host_interval: float = 1.0
     user_agent: str = USER_AGENT
 
 
@@ -214,8 +216,10 @@ class Fetcher:
     def fetch_all(self, requests: Iterable[FetchRequest]) -> Iterator[FetchResult]:
         """Fetch every request, yielding results as they complete (any order).
 
-        At most `max_concurrency` requests run at once, at most `per_host` per host.
-        Closing the iterator early cancels what has not started.
+        At most `max_concurrency` requests run at once, at most `per_host` per host,
+        and requests to one host start at least `host_interval` seconds apart
+        (loopback exempt). Closing the iterator early cancels what has not started
+        and does not wait for requests in flight (their threads end with their timeout).
         """
         by_host: dict[str, deque[FetchRequest]] = defaultdict(deque)
         total = 0
@@ -227,24 +231,49 @@ class Fetcher:
         results: queue.Queue[FetchResult] = queue.Queue()
         stop = threading.Event()
 
-        def drain(pending: deque[FetchRequest]) -> None:
+        def drain(pending: deque[FetchRequest], pacer: _Pacer) -> None:
             while not stop.is_set():
                 try:
                     req = pending.popleft()
                 except IndexError:
                     return
+                if stop.wait(pacer.delay()):
+                    return
                 results.put(self.fetch(req))
 
         workers = min(self.limits.max_concurrency, sum(min(self.limits.per_host, len(q)) for q in by_host.values()))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
-            for pending in by_host.values():
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch")
+        completed = False
+        try:
+            for host, pending in by_host.items():
+                pacer = _Pacer(0.0 if _is_loopback(host) else self.limits.host_interval)
                 for _ in range(min(self.limits.per_host, len(pending))):
-                    pool.submit(drain, pending)
-            try:
-                for _ in range(total):
-                    yield results.get()
-            finally:
-                stop.set()
+                    pool.submit(drain, pending, pacer)
+            for _ in range(total):
+                yield results.get()
+            completed = True
+        finally:
+            stop.set()
+            pool.shutdown(wait=completed, cancel_futures=True)
+
+
+class _Pacer:
+    """Spaces out the starts of requests to one host (shared by its workers)."""
+
+    def __init__(self, interval: float):
+        self.interval = interval
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def delay(self) -> float:
+        """Seconds the caller must wait before its request may start."""
+        if not self.interval:
+            return 0.0
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self.interval
+        return start - now
 
 
 def _is_loopback(netloc: str) -> bool:

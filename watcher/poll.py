@@ -9,6 +9,8 @@ transaction together with its new conditional-GET state.
 
 from __future__ import annotations
 
+import random
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -96,9 +98,13 @@ def poll_sources(
     fetcher: Fetcher | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     on_outcome: Callable[[SourceOutcome], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> PollReport:
     """Poll `sources` once, whether due or not, and store what changed, queueing each
-    relevant non-baseline change for every channel in `channels` whose filter it matches."""
+    relevant non-baseline change for every channel in `channels` whose filter it matches.
+
+    When `stop` is set (SIGTERM), the cycle ends after the source in hand: what was
+    stored stays stored, the rest keep their state and are polled next time."""
     report = PollReport(started_at=now())
     types = source_types()
     own_fetcher = fetcher is None
@@ -125,7 +131,8 @@ def poll_sources(
                     source_id=source.id, url=source.url, timeout=source.timeout, etag=state.etag,
                     last_modified=state.last_modified, body_hash=state.body_hash, headers=source.headers,
                 ))
-            for result in fetcher.fetch_all(requests):
+            results = fetcher.fetch_all(requests)
+            for result in results:
                 source, state = by_id[result.source_id], states[result.source_id]
                 outcome = _handle(session, source, state, result, types[source.type], now(), channels)
                 if outcome.change_ids or outcome.status == "baseline":
@@ -133,6 +140,9 @@ def poll_sources(
                     # hash in the same transaction as the changes they led to.
                     session.commit()
                 done(outcome)
+                if stop is not None and stop.is_set():
+                    results.close()
+                    break
             # Unchanged and failed sources' health is written in one batch: losing it
             # in a crash costs only a repeated (conditional) request.
             prune_evidence(session, sources, now())
@@ -216,12 +226,13 @@ def _succeeded(state: SourceState, source: SourceConfig, at: datetime, result: F
     if result.etag or result.last_modified or not result.not_modified:
         state.etag = result.etag
         state.last_modified = result.last_modified
-    state.next_poll_at = next_poll_at(at, source.interval, 0, result.retry_after, result.max_age)
+    state.next_poll_at = next_poll_at(at, source.interval, 0, result.retry_after, result.max_age, random.random())
 
 
 def _failed(state: SourceState, source: SourceConfig, at: datetime, message: str, result: FetchResult) -> SourceOutcome:
     state.consecutive_failures = (state.consecutive_failures or 0) + 1
     state.last_error = message
     state.last_error_at = at
-    state.next_poll_at = next_poll_at(at, source.interval, state.consecutive_failures, result.retry_after)
+    state.next_poll_at = next_poll_at(at, source.interval, state.consecutive_failures, result.retry_after,
+                                      jitter=random.random())
     return SourceOutcome(source.id, "error", error=message)

@@ -16,6 +16,7 @@ def next_poll_at(
     failures: int = 0,
     retry_after: float | None = None,
     max_age: float | None = None,
+    jitter: float = 0.0,
 ) -> datetime:
     """When to poll next.
 
@@ -23,7 +24,9 @@ def next_poll_at(
     - after `failures` consecutive failures: interval x 2^(failures-1), capped at
       a day (or the interval, if longer);
     - `retry_after` (429/503 Retry-After) and `max_age` (Cache-Control max-age or
-      Expires) are floors: never poll earlier than the server asked, capped at a week.
+      Expires) are floors: never poll earlier than the server asked, capped at a week;
+    - `jitter` in [0, 1) adds up to a tenth of the delay (at most 10 minutes), so
+      sources configured alike do not all fall due in the same second.
     """
     delay = interval
     if failures > 0:
@@ -31,4 +34,4 @@ def next_poll_at(
     for hint in (retry_after, max_age):
         if hint is not None and hint > delay:
             delay = min(hint, MAX_HINT)
-    return now + timedelta(seconds=delay)
+    return now + timedelta(seconds=delay + min(delay * 0.1, 600.0) * jitter)
