@@ -200,6 +200,8 @@ def _print_send_report(report: Any) -> None:
             click.echo(f"  sent     {o.channel_id}: {o.changes} changes ({o.subject})")
         elif o.status == "failed":
             click.echo(f"  failed   {o.channel_id}: {o.error}; {o.changes} changes stay queued and are retried", err=True)
+        elif o.status == "waiting":
+            click.echo(f"  waiting  {o.channel_id}: {o.changes} changes queued after a failure, {o.error}", err=True)
         elif o.status == "nothing":
             click.echo(f"  nothing  {o.channel_id}: no change waiting")
 
@@ -607,7 +609,7 @@ def digest(settings: Settings, channel_ids: tuple[str, ...], dry_run: bool, out:
     with settings.store() as store:
         report = send_digests(store, config, channel_ids, dry_run=dry_run, on_dry_run=show)
     _print_send_report(report)
-    if report.failures:
+    if report.undelivered:
         sys.exit(EXIT_FAILURES)
 
 

@@ -45,7 +45,7 @@ BATCH = 500  # at most this many changes in one instant message
 @dataclass(slots=True)
 class SendOutcome:
     channel_id: str
-    status: str  # sent | failed | nothing | dry-run
+    status: str  # sent | failed | waiting (a failed message backs off) | nothing | dry-run
     changes: int = 0
     error: str | None = None
     subject: str | None = None
@@ -59,6 +59,11 @@ class SendReport:
     @property
     def failures(self) -> list[SendOutcome]:
         return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def undelivered(self) -> list[SendOutcome]:
+        """Channels whose changes did not go out: failed now, or still backing off from a failure."""
+        return [o for o in self.outcomes if o.status in ("failed", "waiting")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +102,7 @@ def send_instant(store: Store, config: Config, now: Callable[[], datetime] = lam
             due = session.execute(
                 select(Delivery, Change).join(Change, Change.id == Delivery.change_id)
                 .where(Delivery.channel_id == channel.id, Delivery.status == "pending",
+                       Delivery.digest_id.is_(None),  # not claimed by a `watcher digest --channel` run
                        (Delivery.next_attempt_at.is_(None)) | (Delivery.next_attempt_at <= at))
                 .order_by(Delivery.id).limit(BATCH)
             ).all()
@@ -167,8 +173,21 @@ def send_digests(
                     row.next_attempt_at = at + timedelta(seconds=backoff(row.attempts, outcome.retry_after))
             report.outcomes.append(outcome)
         if not any(o.channel_id == channel.id for o in report.outcomes):
-            report.outcomes.append(SendOutcome(channel.id, "nothing"))
+            report.outcomes.append(_idle_outcome(store, channel))
     return report
+
+
+def _idle_outcome(store: Store, channel: ChannelConfig) -> SendOutcome:
+    """Nothing was sent now: either nothing waits, or changes wait for a retry of a failed message."""
+    with store.session() as session:
+        waiting = session.execute(
+            select(func.count(), func.min(Delivery.next_attempt_at), func.max(Delivery.last_error))
+            .where(Delivery.channel_id == channel.id, Delivery.status == "pending")).one()
+    count, next_at, error = waiting
+    if not count:
+        return SendOutcome(channel.id, "nothing")
+    when = next_at.strftime("%Y-%m-%d %H:%M UTC") if next_at else "the next run"
+    return SendOutcome(channel.id, "waiting", count, error=f"retry after {when}; last error: {error or '-'}")
 
 
 def _digests_to_send(store: Store, channel: ChannelConfig, at: datetime) -> list[int]:
@@ -184,16 +203,16 @@ def _digests_to_send(store: Store, channel: ChannelConfig, at: datetime) -> list
     for attempt in range(1, 1000):
         try:
             with store.session() as session:
-                if not session.scalar(select(func.count()).select_from(Delivery).where(
-                        Delivery.channel_id == channel.id, Delivery.status == "pending", Delivery.digest_id.is_(None))):
+                unclaimed = (Delivery.channel_id == channel.id, Delivery.status == "pending",
+                             Delivery.digest_id.is_(None),
+                             # not leased by an instant send in flight
+                             (Delivery.next_attempt_at.is_(None)) | (Delivery.next_attempt_at <= at))
+                if not session.scalar(select(func.count()).select_from(Delivery).where(*unclaimed)):
                     return retry
                 digest_id = session.scalars(insert(DigestRow).returning(DigestRow.id), [{
                     "channel_id": channel.id, "period": f"{base}#{attempt}", "created_at": at,
                     "status": "pending", "attempts": 0, "next_attempt_at": at + LEASE}]).one()
-                claimed = session.execute(
-                    update(Delivery).where(Delivery.channel_id == channel.id, Delivery.status == "pending",
-                                           Delivery.digest_id.is_(None)).values(digest_id=digest_id)
-                ).rowcount
+                claimed = session.execute(update(Delivery).where(*unclaimed).values(digest_id=digest_id)).rowcount
                 if not claimed:  # another run claimed them first
                     session.rollback()
                     return retry
