@@ -340,3 +340,44 @@ def test_bad_lexicon_names_file_and_key(tmp_path: Path) -> None:
     (tmp_path / "xx.yaml").write_text("tags:\n  draft: ['(']\n", encoding="utf-8")
     with pytest.raises(LexiconError, match="bad pattern"):
         load_lexicon(tmp_path)
+
+
+# --- jurisdictions: names in passing, foreign countries in CJK scripts -------------
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        # Japanese-language items about foreign rules: the script default must not win
+        ("スペイン、AI監督庁が罰則の運用指針を公表", "スペイン政府は生成AIの表示義務に関する指針を公表した。", ["ES"]),
+        ("インドネシア国会、AI法案の審議を開始", "国会はAIの利用に関する法案の審議を始めた。", ["ID"]),
+        ("멕시코 의회, 인공지능 규제 법안 발의", "멕시코 상원은 인공지능 시스템 위험 분류 법안을 발의했다.", ["MX"]),
+        ("波兰数据保护机构就人工智能训练发布指南", "该指南说明了人工智能模型训练中个人数据处理的要求。", ["PL"]),
+        ("Thailand publishes draft AI law for comment", "The draft sets risk tiers for AI systems.", ["TH"]),
+    ],
+)
+def test_foreign_country_names_in_every_language(title: str, text: str, expected: list[str]) -> None:
+    assert classify_item(title, text).jurisdictions == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "hint", "expected"),
+    [
+        # comparison with another country's law
+        ("호주, 인공지능 위험관리 지침 발표", "호주 정부는 영국에 이어 인공지능 안전 지침을 내놓았다.", None, ["AU"]),
+        ("カナダ、AI規制法案を再提出", "カナダ政府は、EUに続いてAIのリスク規制を目指す法案を提出した。", None, ["CA"]),
+        # countries consulted / listed beside one another
+        ("Singapore regulator issues AI testing guidance",
+         "The guidance was drafted with input from officials from the United States, Japan and Germany.", "SG", ["SG"]),
+        # a product's home country
+        ("개인정보위, 러시아 AI 챗봇 서비스 점검 착수", "개인정보보호위원회는 러시아 생성형 AI 서비스 앱의 개인정보 처리 실태를 점검한다.", "KR", ["KR"]),
+        # export destinations and allies in a rule of one country
+        ("米商務省、AI半導体の輸出規則を改正", "ロシアへの輸出を禁じ、日本やオランダなど同盟国は対象外とする。", None, ["US"]),
+        # the Korean word for "parliament" is no evidence for Korea
+        ("베트남 국회, 디지털기술산업법 통과", "베트남 국회는 인공지능 관리 규정을 담은 법률을 가결했다.", None, ["VN"]),
+        # a date's 日 followed by a comma is no mention of Japan
+        ("国家网信办发布算法备案信息", "截至2025年6月30日，共有100款算法完成备案。", None, ["CN"]),
+    ],
+)
+def test_mentions_in_passing_are_dropped(title: str, text: str, hint: str | None, expected: list[str]) -> None:
+    assert classify_item(title, text, hint).jurisdictions == expected

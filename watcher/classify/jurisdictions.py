@@ -10,6 +10,7 @@ the state, not the US; a national authority enforcing EU law is that country.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from watcher.classify.lexicon import Lexicon, identify
@@ -29,25 +30,55 @@ class _Evidence:
     in_title: bool = False
 
 
+# What may stand between two names of one list ("the US, China and Europe",
+# "한국, 일본 등", "日本や韓国"): a list shares the fate of its members in passing.
+_LIST_GAP = re.compile(r"^\s*(?:,|、|·|・|/|and|or|및|와|과|や|と|和|及|与|與|以及)?\s*(?:the\s+)?$", re.IGNORECASE)
+
+
 def _hint_codes(hint: str | list[str] | tuple[str, ...] | None) -> list[str]:
     raw = [hint] if isinstance(hint, str) else list(hint or [])
     return [c for c in (normalise(h) for h in raw if isinstance(h, str)) if is_valid(c)]
 
 
 def _collect(full: str, title_len: int, lex: Lexicon) -> dict[str, _Evidence]:
-    found: dict[str, _Evidence] = {}
+    """Evidence per code from every mention that is not in passing.
+
+    A mention is in passing when a `passing` cue sits right before or after it, or
+    when it is listed beside such a mention ("allies such as Japan and Korea").
+    """
+    mentions: list[tuple[int, int, str, bool, bool]] = []  # start, end, code, strong, passing
     for m in lex.jurisdictions.finditer(full):
         start, end = m.span()
         cue = identify(lex, full, start, end)
         if cue is None:
             continue
-        if lex.passing_before.search(full[max(0, start - _BEFORE_WINDOW) : start]):
+        if cue.generic:
+            continue  # "the National Assembly": left to the script default
+        passing = bool(
+            lex.passing_before.search(full[max(0, start - _BEFORE_WINDOW) : start])
+            or lex.passing_after.match(full[end : end + _AFTER_WINDOW])
+        )
+        mentions.append((start, end, cue.code, cue.strong, passing))
+    # Spread "in passing" along lists of names, both ways.
+    flags = [m[4] for m in mentions]
+    for _ in range(2):
+        for i in range(1, len(mentions)):
+            if flags[i] != flags[i - 1] and _LIST_GAP.match(full[mentions[i - 1][1] : mentions[i][0]]):
+                flags[i] = flags[i - 1] = True
+        if all(flags) or not any(flags):
+            break
+    found: dict[str, _Evidence] = {}
+    for (start, _, code, strong, _), passing in zip(mentions, flags, strict=True):
+        if passing:
             continue
-        if lex.passing_after.match(full[end : end + _AFTER_WINDOW]):
-            continue
-        ev = found.setdefault(cue.code, _Evidence())
-        ev.strong |= cue.strong
+        ev = found.setdefault(code, _Evidence())
+        ev.strong |= strong
         ev.in_title |= start < title_len
+    # The item is about the jurisdictions of its title and of the authorities that
+    # act in it; a bare name further down the text (a comparison, a market, a
+    # delegation) does not add one when such an anchor exists.
+    if any(e.strong or e.in_title for e in found.values()):
+        found = {c: e for c, e in found.items() if e.strong or e.in_title}
     return found
 
 

@@ -44,6 +44,10 @@ class JurisdictionCue:
 
     code: str
     strong: bool  # a regulator, legislature or official (vs. a mere name or adjective)
+    # A word every country has ("국회" the National Assembly, "国会" the Diet): no
+    # evidence by itself; the script default names the text's own country when no
+    # other one is named.
+    generic: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,10 +331,12 @@ def _merge(files: list[Path]) -> dict[str, Any]:
         merged["delay_vehicle"].extend(_as_list(data.get("delay_vehicle"), f"{path.name}: delay_vehicle"))
         for code, cues in (data.get("jurisdictions") or {}).items():
             where = f"{path.name}: jurisdictions.{code}"
+            if not isinstance(code, str):
+                raise LexiconError(f"{path.name}: jurisdictions.{code}: quote the code (YAML reads NO as false)")
             if not isinstance(cues, dict):
-                raise LexiconError(f"{where}: expected {{strong: [...], names: [...]}}")
-            slot = merged["jurisdictions"].setdefault(code, {"strong": [], "names": []})
-            for kind in ("strong", "names"):
+                raise LexiconError(f"{where}: expected {{strong: [...], names: [...], generic: [...]}}")
+            slot = merged["jurisdictions"].setdefault(code, {"strong": [], "names": [], "generic": []})
+            for kind in ("strong", "names", "generic"):
                 slot[kind].extend(_as_list(cues.get(kind), f"{where}.{kind}"))
         dates = data.get("dates") or {}
         for key, value in dates.items():
@@ -350,17 +356,19 @@ def _compile_jurisdictions(
 ]:
     from watcher.jurisdictions import is_valid
 
-    entries: list[tuple[str, str, bool]] = []
+    entries: list[tuple[str, str, int]] = []  # pattern, code, kind (0 strong, 1 name, 2 generic)
     for code, cues in table.items():
         if not is_valid(code):
             raise LexiconError(f"jurisdictions.{code}: not a code of VOCABULARY.md")
-        entries += [(p, code, True) for p in cues["strong"]]
-        entries += [(p, code, False) for p in cues["names"]]
+        entries += [(p, code, 0) for p in cues["strong"]]
+        entries += [(p, code, 1) for p in cues["names"]]
+        entries += [(p, code, 2) for p in cues.get("generic", [])]
     # Where several cues match at one place, the first in this order names it: strong
     # cues first, then longer patterns, so "Council of Europe" (INTL) beats "Europe" (EU).
-    entries.sort(key=lambda e: (not e[2], -len(e[0])))
+    entries.sort(key=lambda e: (e[2], -len(e[0])))
     cues = tuple(
-        (_union([p], f"jurisdictions.{code}"), JurisdictionCue(code, strong)) for p, code, strong in entries
+        (_union([p], f"jurisdictions.{code}"), JurisdictionCue(code, kind == 0, kind == 2))
+        for p, code, kind in entries
     )
     return _union([p for p, _, _ in entries], "jurisdictions"), cues, _index_by_first([p for p, _, _ in entries], cues)
 
