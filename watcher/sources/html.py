@@ -1,8 +1,10 @@
 """HTML helpers shared by the `page-list` and `page` source types.
 
-selectolax (the lexbor engine) is the parser: on a 1.2 MB, 5,200-row listing it
-parses and selects every row's link in 47 ms, against 195 ms for lxml with
-cssselect (measured on the 2-core build machine; see bench/ and the README).
+selectolax (the lexbor engine) is the parser: on a 1.2 MB, 5,000-row listing it
+parses and selects every row's link in 20 ms, against 32 ms for lxml with
+cssselect (medians on the 2-core build machine, `python bench/bench_parse.py`),
+and it is as forgiving of broken markup. The rest of a listing's parse time is
+URL canonicalisation and date finding, not HTML.
 """
 
 from __future__ import annotations
