@@ -381,3 +381,54 @@ def test_foreign_country_names_in_every_language(title: str, text: str, expected
 )
 def test_mentions_in_passing_are_dropped(title: str, text: str, hint: str | None, expected: list[str]) -> None:
     assert classify_item(title, text, hint).jurisdictions == expected
+
+
+# --- dates resolved against the dateline -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "published", "expected"),
+    [
+        ("개정 저작권법 20일부터 시행", "생성형 인공지능 학습 데이터 공개 의무가 담겼다.", "2025-06-18", [("2025-06-20", "effective")]),
+        ("AI 워터마크 표시 의무 오늘부터 시행", "생성형 인공지능 결과물에 표시를 해야 한다.", "2025-03-03", [("2025-03-03", "effective")]),
+        ("AI 영향평가 제도 내후년 3월 시행", "인공지능 영향평가 의무가 도입된다.", "2025-05-10", [("2027-03", "effective")]),
+        ("생성형 AI 표시 고시 다음 달부터 적용", "인공지능 생성물 표시 방법을 정한 고시다.", "2025-11-20", [("2025-12", "effective")]),
+        ("AI事業者ガイドラインの改定版、5日から適用", "総務省と経済産業省が改定した。", "2025-04-28", [("2025-05-05", "effective")]),
+        ("生成AIの表示ルール、本日から施行", "人工知能の生成物に表示を義務付ける。", "2025-10-01", [("2025-10-01", "effective")]),
+        ("人脸识别技术应用安全管理办法今日起施行", "该办法规范人脸识别技术应用。", "2025-06-01", [("2025-06-01", "effective")]),
+        ("算法推荐标识要求明年3月起实施", "人工智能生成内容须添加标识。", "2025-09-15", [("2026-03", "effective")]),
+        ("Agency adopts AI hiring rules", "The rules apply from next month.", "2025-05-20", [("2025-06", "effective")]),
+    ],
+)
+def test_relative_dates_resolve_against_published(title: str, text: str, published: str, expected: list) -> None:
+    assert dates(classify_item(title, text, published=published)) == expected
+
+
+def test_news_day_before_a_future_date_is_not_effective() -> None:
+    # "on the 3rd, ... ahead of the rules taking effect next April": the 3rd is the news day
+    c = classify_item("韓国、AI基本法の施行規則案を公表", "科学技術情報通信部は3日、来年4月の施行を控える規則案を公表した。", published="2025-10-04")
+    assert dates(c) == [("2026-04", "effective")]
+
+
+def test_bare_day_without_dateline_is_not_guessed() -> None:
+    assert dates(classify_item("AI 표시 의무 15일부터 시행", "생성형 인공지능 결과물 표시 의무다.")) == []
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        # must comply by D / 까지 갖춰야 / までに対応: effective, not a filing deadline
+        ("EUのAI法、既存モデルの経過措置", "既存の汎用AIモデルは2026年12月31日までに対応すればよい。", [("2026-12-31", "effective")]),
+        ("고영향 AI 사업자 의무", "사업자는 2026년 6월 30일까지 위험관리 체계를 갖춰야 한다.", [("2026-06-30", "effective")]),
+        ("Agency issues final AI rule", "Compliance is not required until 1 March 2026.", [("2026-03-01", "effective")]),
+        # the same date serves twice
+        ("Agency issues interim final AI rule",
+         "Firms need not comply until 1 June 2026; comments must be submitted by the same date.",
+         [("2026-06-01", "deadline"), ("2026-06-01", "effective")]),
+        # a vetoed bill's date and a repeal date are not effective dates
+        ("Governor vetoes AI bill", "The bill would have taken effect on 1 January 2027.", []),
+        ("State extends AI pilot law", "The signed bill moves the law's sunset from 1 May 2026 to 1 May 2028.", []),
+    ],
+)
+def test_date_kinds(title: str, text: str, expected: list) -> None:
+    assert dates(classify_item(title, text)) == expected

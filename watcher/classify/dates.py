@@ -24,7 +24,7 @@ EFFECTIVE, DEADLINE, EVENT = "effective", "deadline", "event"
 _ERAS = {"令和": 2018, "平成": 1988, "民國": 1911, "民国": 1911, "中華民國": 1911, "中华民国": 1911}
 _SENTENCE_END = re.compile(r"[。！？!?;；\n]|\.(?=\s)")
 _DIGIT = re.compile(r"\d")
-_CJK_DATE_CHARS = re.compile(r"[年년月월日일号號]")
+_CJK_DATE_CHARS = re.compile(r"[年년月월日일号號달]")
 _RANGE = re.compile(r"^\s*(?:から|부터|[~〜～\-–—]|至|到)\s*$")
 _LATIN_WINDOW = 70  # how far (characters) a cue may sit from the date it qualifies
 _CJK_WINDOW = 30
@@ -66,11 +66,23 @@ class _Patterns:
         cyear = rf"(?:{era}|(?P<year>(?:19|20)\d\d)|(?P<roc>1[0-4]\d))"
         self.cjk = [
             re.compile(rf"{cyear}\s*[年년]\s*(?P<mnum>\d{{1,2}})\s*[月월](?:\s*(?P<dnum>\d{{1,2}})\s*[日일])?"),
-            re.compile(r"(?P<rel>내년|올해|금년|明年|今年|本年|来年|翌年|次年)\s*(?P<mnum>\d{1,2})\s*[月월](?:\s*(?P<dnum>\d{1,2})\s*[日일])?"),
+            re.compile(r"(?P<rel>내후년|내년|올해|금년|明年|今年|本年|再来年|来年|翌年|次年|后年)\s*(?P<mnum>\d{1,2})\s*[月월](?:\s*(?P<dnum>\d{1,2})\s*[日일])?"),
             re.compile(r"(?<![\d年년])(?P<mnum>\d{1,2})\s*[月월]\s*(?P<dnum>\d{1,2})\s*[日일]"),
-            re.compile(r"(?P<relm>다음 ?달|이달|이번 ?달|来月|今月|下个?月|下個月|本月)\s*(?P<dnum>\d{1,2})\s*[日일号號]"),
+            re.compile(r"(?P<relm>다음 ?달|이달|이번 ?달|来月|今月|下个?月|下個月|本月)(?:\s*(?P<dnum>\d{1,2})\s*[日일号號])?"),
             re.compile(rf"(?:{era}|(?P<year>20\d\d))\s*[年년](?!\s*\d{{1,2}}\s*[月월])"),
+            # A day of the dateline's month: "15일부터", "2日から", "1日起" (not "30일 이내",
+            # "90日以内", nor the day of a month written before it).
+            re.compile(
+                r"(?<![\d/월月])(?<!\d[.,])(?<![월月]\s)(?P<bday>\d{1,2})\s*"
+                r"(?:일(?!\s*(?:이내|간|동안|이상|이하|미만|전|후|만에|이 지난|내에))|"
+                r"日(?!以内|以上|以下|未満|間|前|後|ごと|内|之內|之内|內)|[日号號](?=起))"
+            ),
         ]
+        # "today", which is the dateline's date ("오늘부터 시행", "本日から適用", "今日生效").
+        self.today = re.compile(r"(?P<today>오늘|금일|本日|今日|今天|\btoday\b)", re.I)
+        self.next_month = re.compile(r"\bnext month\b", re.I)
+        # "by the same date", "同日まで": the date written just before.
+        self.same = re.compile(r"\b(?:the same (?:date|day)|that (?:date|day))\b|同日|같은 날|同一日", re.I)
 
 
 _patterns_lock = threading.Lock()
@@ -88,7 +100,12 @@ def _get_patterns(lex: Lexicon) -> _Patterns:
 
 _THIS_MONTH = frozenset({"이달", "이번달", "이번 달", "今月", "本月"})
 _REL_YEARS = {"next": 1, "this": 0, "내년": 1, "올해": 0, "금년": 0, "明年": 1, "今年": 0,
-              "本年": 0, "来年": 1, "翌年": 1, "次年": 1}
+              "本年": 0, "来年": 1, "翌年": 1, "次年": 1, "내후년": 2, "再来年": 2, "后年": 2}
+# Markers in `_Found.relative` (month slot) for dates that only the dateline fixes.
+_BARE_DAY = -99  # "15일부터": a day of the dateline's month (or of the next one)
+_TODAY = -98  # "오늘부터": the dateline itself
+_SAME = -97  # "by the same date": the date before it
+_LIST_GAP = re.compile(r"^\s*(?:,|과|와|및|and|or|や|と|和|及)\s*$", re.I)
 
 
 def _iso(y: int, m: int | None = None, d: int | None = None) -> str | None:
@@ -138,6 +155,9 @@ def _find(full: str, lex: Lexicon) -> list[_Found]:
                 plus = 0 if g["relm"] in _THIS_MONTH else 1
                 raw.append(_Found(m.start(), m.end(), None, False, (-plus, day, None)))
                 continue
+            if g.get("bday"):
+                raw.append(_Found(m.start(), m.end(), None, False, (_BARE_DAY, int(g["bday"]), None)))
+                continue
             if g.get("era"):
                 n = 1 if g["eyear"] == "元" else int(g["eyear"])
                 y = _ERAS[g["era"]] + n
@@ -150,6 +170,12 @@ def _find(full: str, lex: Lexicon) -> list[_Found]:
                 continue
             year_only = i == len(pats.cjk) - 1
             raw.append(_Found(m.start(), m.end(), _iso(y, mon, day), year_only))
+    for m in pats.today.finditer(full):
+        raw.append(_Found(m.start(), m.end(), None, False, (_TODAY, None, None)))
+    for m in pats.same.finditer(full):
+        raw.append(_Found(m.start(), m.end(), None, False, (_SAME, None, None)))
+    for m in pats.next_month.finditer(full):
+        raw.append(_Found(m.start(), m.end(), None, False, (-1, None, None)))
     # Keep the longest match at each place: "2026年1月22日" over its "1月22日".
     raw.sort(key=lambda f: (f.start, -(f.end - f.start)))
     kept: list[_Found] = []
@@ -157,6 +183,10 @@ def _find(full: str, lex: Lexicon) -> list[_Found]:
         if kept and f.start < kept[-1].end:
             continue
         prev = kept[-1] if kept else None
+        if f.relative is not None and f.relative[0] == _SAME:
+            if prev is None:
+                continue
+            f = _Found(f.start, f.end, prev.value, prev.year_only, prev.relative)
         if (
             prev is not None
             and prev.value is not None
@@ -164,9 +194,13 @@ def _find(full: str, lex: Lexicon) -> list[_Found]:
             and f.relative[2] is None
             and f.start - prev.end <= 6
         ):
-            # "2025年2月19日から3月20日まで": the second date takes the first's year.
+            # "2025年2月19日から3月20日まで": the second date takes the first's year
+            # ("3월 1일부터 15일까지": and a bare day its month too).
             mon, day, _ = f.relative
-            f = _Found(f.start, f.end, _iso(int(prev.value[:4]), mon, day), False)
+            if mon == _BARE_DAY and len(prev.value) >= 7:
+                mon = int(prev.value[5:7])
+            if 1 <= mon <= 12:
+                f = _Found(f.start, f.end, _iso(int(prev.value[:4]), mon, day), False)
         kept.append(f)
     return kept
 
@@ -194,7 +228,14 @@ def _resolve(f: _Found, base: date | None) -> str | None:
     if base is None:
         return None  # "1 March" or "next year" with no dateline: not fixed by the text
     mon, day, plus = f.relative
-    if mon <= 0 and day is not None:  # a day of this (0) or next (-1) month
+    if mon == _TODAY:
+        return base.isoformat()
+    if mon == _BARE_DAY and day is not None:
+        # The dateline's month; a day well before the dateline's is next month's
+        # (an item of 28 March announcing rules "from the 3rd" means 3 April).
+        months = base.year * 12 + base.month - 1 + (1 if day < base.day - 10 else 0)
+        return _iso(months // 12, months % 12 + 1, day)
+    if mon <= 0:  # a day of this (0) or next (-1) month, or the month itself
         months = base.year * 12 + base.month - 1 - mon
         return _iso(months // 12, months % 12 + 1, day)
     if not 1 <= mon <= 12:
@@ -282,6 +323,10 @@ def extract_dates(
                 # The start of a period ("comments from D1 to D2") or the old date of a
                 # postponement ("from D1 to D2"): only the second date counts.
                 continue
+            if not _LIST_GAP.match(between):
+                # A cue after the next date qualifies that date, not this one: "12日、
+                # 来年1月の施行を控える" (12th: the day of the news; January: effective).
+                suffix = between
         dists = {
             kind: _distance(pair, prefix, suffix, window)
             for kind, pair in (
