@@ -54,6 +54,19 @@ class WatcherGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("watcher: interrupted", err=True)
             ctx.exit(130)
+        except Exception as exc:
+            # The store failing mid-command (read-only file, full disk, database gone):
+            # a clear message and exit 3, not a traceback. Work already committed stays.
+            if type(exc).__module__.split(".")[0] != "sqlalchemy":
+                raise
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:300]
+            hint = ""
+            if "readonly" in reason or "read-only" in reason:
+                hint = " (the store file or its directory is read-only: check permissions)"
+            elif "full" in reason:
+                hint = " (the disk is full: free space, then run the command again)"
+            click.echo(f"watcher: error: the store could not be written: {reason}{hint}", err=True)
+            ctx.exit(3)
 
 
 @click.group(cls=WatcherGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
