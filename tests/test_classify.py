@@ -432,3 +432,154 @@ def test_bare_day_without_dateline_is_not_guessed() -> None:
 )
 def test_date_kinds(title: str, text: str, expected: list) -> None:
     assert dates(classify_item(title, text)) == expected
+
+
+# --- tags: guidance, chamber votes, instruments, enforcement, consultation ----------
+
+
+def _tags(title: str, text: str = "", hint: str | None = None) -> list[str]:
+    return classify_item(title, text, hint).tags
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        # a duty to publish a framework, a framework criticised, and guidance still to be written
+        ("Governor signs AI safety act", "The act requires developers to publish a safety framework and report incidents."),
+        ("Governor vetoes AI bill", "He said its burdensome framework would hurt startups."),
+        ("개인정보위, AI 개인정보 처리 고시 개정 추진", "개인정보위는 가이드라인 마련에 착수할 계획이다."),
+        # a draft guidance is a draft
+        ("Agency releases draft guidance on AI in medical devices", "The draft of the premarket guidance is open for comment until 1 May 2026."),
+        ("标准委就《人工智能生成内容标识方法》征求意见", "该标准征求意见稿规定了标识的基本要求和原则。"),
+    ],
+)
+def test_no_guidance_published(title: str, text: str) -> None:
+    assert "guidance" not in _tags(title, text)
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("OECD 이사회, 인공지능 권고 개정안 채택", "OECD는 생성형 AI를 반영해 ‘AI 원칙’을 새로 채택했다."),
+        ("방통위, 생성형 AI 이용자 보호 자가진단 도구 배포", "인공지능 서비스 사업자가 스스로 위험을 점검할 수 있다."),
+        ("금융위, 「금융분야 AI 데이터 활용 기준」 마련", "인공지능 학습 데이터 처리 시 지켜야 할 사항을 담았다."),
+        ("Regulator launches AI assurance framework for insurers", "The voluntary framework sets out testing steps."),
+        ("工信部发布《人工智能安全评估指南》", "指南提出大模型安全评估的方法。"),
+    ],
+)
+def test_guidance_published(title: str, text: str) -> None:
+    assert "guidance" in _tags(title, text)
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "absent"),
+    [
+        ("Texas House passes AI disclosure bill; Senate vote next", "HB 77 would require chatbots to disclose they are AI.", {"new-law", "draft"}),
+        ("AI利用規制法案、参院本会議で可決　衆院へ", "生成AIの表示を義務付ける法案が可決され、衆院に送られた。", {"new-law", "draft"}),
+        ("立法院經濟委員會初審通過人工智慧產業發展條例草案", "部分條文保留協商。", {"new-law", "draft"}),
+        ("과방위, 인공지능 산업법 개정안 의결", "개정안은 법사위를 거쳐 본회의에 상정된다.", {"new-law"}),
+    ],
+)
+def test_one_chamber_or_committee_vote(title: str, text: str, absent: set[str]) -> None:
+    assert not absent & set(_tags(title, text))
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "tag"),
+    [
+        ("Online Safety (AI) Act receives Royal Assent", "The Act sets duties for chatbot providers.", "new-law"),
+        ("State AI disclosure law", "SB 9, signed by Governor Lamont, requires notices for AI chatbots.", "new-law"),
+        ("立法院三讀通過人工智慧產業發展條例", "條例明定主管機關。", "new-law"),
+        ("AI表示法が成立", "生成AIの表示を義務付ける法律が参院本会議で可決、成立した。", "new-law"),
+        ("大統領、AI輸出促進の大統領令に署名", "米国製AIの輸出を支援する。", "new-decree"),
+        ("网信办等部门发布《人工智能拟人化互动服务管理暂行办法》", "办法自2026年1月1日起施行。", "new-decree"),
+        ("CPPA's automated decision rules approved", "The regulations apply to businesses using ADMT.", "new-decree"),
+        ("Agency issues interim final rule on AI chip exports", "Comments are due by 1 March 2026.", "new-decree"),
+    ],
+)
+def test_law_and_decree_instruments(title: str, text: str, tag: str) -> None:
+    assert tag in _tags(title, text)
+
+
+def test_code_of_practice_signed_by_providers_is_no_law() -> None:
+    tags = _tags("AI Office publishes code of practice", "Providers that sign it can show compliance with the AI Act.")
+    assert "new-law" not in tags and "guidance" in tags
+
+
+def test_executive_order_signed_is_a_decree_not_a_law() -> None:
+    tags = _tags("大統領、AIの安全基準に関する大統領令に署名", "連邦政府機関に新たな基準を求める。")
+    assert "new-decree" in tags and "new-law" not in tags
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("Data authority orders chatbot maker to stop training on user posts", "The ANPD is ordering Acme to stop processing personal data for AI training."),
+        ("개인정보위, 생성형 AI 3개사에 개선권고", "개인정보위는 AI 서비스 실태점검 결과 미흡한 점을 확인했다."),
+        ("仏当局、AI企業に制裁金", "データ保護当局はAcme社に200万ユーロの制裁金を科した。"),
+        ("政府、AI企業に対策を要請", "政府はAcme社に対し、偽情報の生成防止策を講じるよう要請した。"),
+    ],
+)
+def test_enforcement_on_a_named_party(title: str, text: str) -> None:
+    assert "enforcement-action" in _tags(title, text)
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("立法院三讀通過深偽防制條例", "平臺業者未揭露人工智慧生成影像者，違者由主管機關處以罰鍰。"),
+        ("數位部：AI廣告揭露義務明年起裁罰", "業者未依規定揭露者，將處以罰鍰。"),
+    ],
+)
+def test_penalty_clause_is_no_enforcement_action(title: str, text: str) -> None:
+    assert "enforcement-action" not in _tags(title, text)
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("AI基本計画の素案を公表", "内閣府は素案を公表した。意見は2026年2月10日まで受け付ける。"),
+        ("數位部預告「生成式AI標示規範」草案", "各界如有意見，請於115年5月1日前陳述。"),
+        ("國科會預告人工智慧評測辦法草案", "對於草案內容有任何意見或修正建議者，請於公告之日起30日內陳述意見。"),
+    ],
+)
+def test_consultation_cues(title: str, text: str) -> None:
+    tags = _tags(title, text)
+    assert "consultation" in tags and "amendment" not in tags
+
+
+def test_past_consultation_is_not_a_consultation() -> None:
+    assert "consultation" not in _tags("Regulator publishes AI governance framework", "It was finalised after consultation with industry.")
+
+
+def test_extended_comment_period_is_not_a_delay() -> None:
+    c = classify_item(
+        "數位部預告AI標示辦法草案，意見徵詢期限延長至2026年5月1日",
+        "為使各界充分表達意見，徵詢期限由2026年4月1日延長至2026年5月1日。",
+    )
+    assert c.tags == ["consultation", "draft"]
+    assert dates(c) == [("2026-05-01", "deadline")]
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["关于延长人工智能生成内容标识过渡期的通知", "Regulator extends the transition period for AI labelling rules"],
+)
+def test_extended_transition_period_is_a_delay(title: str) -> None:
+    assert "delay" in _tags(title)
+
+
+def test_relative_timing_from_enactment() -> None:
+    c = classify_item("Deepfake act signed into law", "Platforms have one year from enactment to set up removal processes.")
+    assert "enforcement-date" in c.tags and c.dates == []
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("Commerce finalises $2 billion award for AI chip plant", "The grant funding will be disbursed as milestones are met under the CHIPS Act."),
+        ("経産省、生成AI向け計算資源の整備に最大300億円助成", "国内の計算基盤を強化する。"),
+    ],
+)
+def test_subsidies_are_not_relevant(title: str, text: str) -> None:
+    assert not classify_item(title, text).relevant

@@ -95,6 +95,13 @@ class Lexicon:
     tag_block_before: dict[str, re.Pattern[str] | None]
     tag_block_after: dict[str, re.Pattern[str] | None]
     delay_vehicle: re.Pattern[str]
+    # One chamber or a committee voting ("Senate passes", "衆院で可決", "初審通過") and
+    # the final step that makes a law ("signed", "成立", "三讀通過", "공포").
+    chamber_vote: re.Pattern[str]
+    final_passage: re.Pattern[str]
+    # Words that make a text a draft ("draft", 초안, 草案): guidance cues in their
+    # sentence describe the draft, not guidance published.
+    draft_words: re.Pattern[str]
     months: dict[str, int]
     date_effective: CuePair
     date_deadline: CuePair
@@ -305,6 +312,9 @@ def _merge(files: list[Path]) -> dict[str, Any]:
         "tags": {},
         "tag_blockers": {},
         "delay_vehicle": [],
+        "chamber_vote": [],
+        "final_passage": [],
+        "draft_words": [],
         "dates": {},
         "months": {},
     }
@@ -328,7 +338,8 @@ def _merge(files: list[Path]) -> dict[str, Any]:
                         f"{path.name}: tag_blockers.{key}: {pattern!r} must start with ^ (text after "
                         "the cue) or end with $ (text before it)"
                     )
-        merged["delay_vehicle"].extend(_as_list(data.get("delay_vehicle"), f"{path.name}: delay_vehicle"))
+        for key in ("delay_vehicle", "chamber_vote", "final_passage", "draft_words"):
+            merged[key].extend(_as_list(data.get(key), f"{path.name}: {key}"))
         for code, cues in (data.get("jurisdictions") or {}).items():
             where = f"{path.name}: jurisdictions.{code}"
             if not isinstance(code, str):
@@ -408,6 +419,9 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         tag_block_before={t: _optional([p for p in m["tag_blockers"].get(t, []) if p.endswith("$")], t) for t in TAGS},
         tag_block_after={t: _optional([p for p in m["tag_blockers"].get(t, []) if p.startswith("^")], t) for t in TAGS},
         delay_vehicle=_union(m["delay_vehicle"], "delay_vehicle"),
+        chamber_vote=_union(m["chamber_vote"], "chamber_vote"),
+        final_passage=_union(m["final_passage"], "final_passage"),
+        draft_words=_union(m["draft_words"], "draft_words"),
         months=m["months"],
         date_effective=_cue_pair(dates.get("effective", []), "dates.effective"),
         date_deadline=_cue_pair(dates.get("deadline", []), "dates.deadline"),

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 from watcher.classify.lexicon import TAGS, Lexicon
 
 _BEFORE = 40
-_AFTER = 30
+_AFTER = 60
+_SENTENCE_END = re.compile(r"[。！？!?;；\n]|\.(?=\s)")
+
+
+def _sentence(full: str, start: int, end: int) -> tuple[int, int]:
+    s = 0
+    for m in _SENTENCE_END.finditer(full, max(0, start - 400), start):
+        s = m.end()
+    m = _SENTENCE_END.search(full, end)
+    return s, (m.start() if m else len(full))
 
 
 def _has_cue(full: str, lex: Lexicon, tag: str) -> bool:
@@ -20,6 +31,12 @@ def _has_cue(full: str, lex: Lexicon, tag: str) -> bool:
             continue
         if after is not None and after.match(full[m.end() : m.end() + _AFTER]):
             continue
+        if tag == "guidance":
+            # Guidance words in a sentence about a draft describe the draft ("the draft
+            # standard sets out principles"): a draft guidance is `draft`, not guidance.
+            s, e = _sentence(full, m.start(), m.end())
+            if lex.draft_words.search(full, s, e):
+                continue
         return True
     return False
 
@@ -31,9 +48,13 @@ def detect_tags(full: str, lex: Lexicon, has_effective_date: bool) -> list[str]:
     date stage found an effective date (then the item states when obligations apply).
     """
     tags = {t for t in TAGS if _has_cue(full, lex, t)}
-    if "consultation" in tags:
-        # A text out for comment is not adopted yet, whatever verbs describe it.
+    if "consultation" in tags and "draft" in tags:
+        # A draft out for comment is not adopted yet, whatever verbs describe it (an
+        # interim final rule that also takes comments is adopted).
         tags -= {"new-law", "new-decree"}
+    if lex.chamber_vote.search(full) and not lex.final_passage.search(full):
+        # One chamber or a committee voted: the bill is neither law nor newly released.
+        tags -= {"new-law", "draft"}
     if tags & {"new-law", "new-decree"}:
         # Once passed or issued, the bill or draft named in the story is no draft.
         tags.discard("draft")
