@@ -583,3 +583,23 @@ def test_relative_timing_from_enactment() -> None:
 )
 def test_subsidies_are_not_relevant(title: str, text: str) -> None:
     assert not classify_item(title, text).relevant
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("AI 표시법 공포", "이 법은 공포 후 30일부터 시행한다."),
+        ("AI表示法を公布", "公布の日から起算して20日を経過した日から施行する。"),
+        ("人工智能标识办法发布", "本办法自公布后30日起施行。"),
+        ("정부, AI 기본법 시행령 의결", "정부는 3일 국무회의에서 인공지능 기본법 시행령을 의결하고 공포 즉시 시행한다고 밝혔다."),
+    ],
+)
+def test_counted_days_and_news_days_are_not_dates(title: str, text: str) -> None:
+    c = classify_item(title, text, published="2025-06-02")
+    assert dates(c) == []
+    assert "enforcement-date" in c.tags
+
+
+def test_news_day_on_which_rules_took_effect_is_effective() -> None:
+    c = classify_item("台湾でAI基本法が施行", "台湾で5日、「人工知能基本法」が正式に施行された。", published="2026-03-05")
+    assert dates(c) == [("2026-03-05", "effective")]

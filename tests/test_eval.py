@@ -1,7 +1,7 @@
 """The scorer (watcher.eval) and the quality floor of the classifier.
 
-The floor is the target of issue 3, held on the shared dev set and on our own
-labelled file (written before the rules were tuned, so it works as a held-out check).
+The floor is the target of issue 3, held on the shared dev set, on our own
+labelled file and on the independent analyst's held-out file.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ DATA = Path(__file__).parent / "data"
 MAIN_LANGUAGES = ("en", "ko", "ja", "zh")
 
 
-@pytest.mark.parametrize("name", ["dev.jsonl", "labelled.jsonl"])
+@pytest.mark.parametrize("name", ["dev.jsonl", "labelled.jsonl", "heldout.jsonl"])
 def test_quality_floor(name: str) -> None:
     rep = score_file(DATA / name)
     assert rep.items >= 80
@@ -27,6 +27,19 @@ def test_quality_floor(name: str) -> None:
     assert rep.effective.recall >= 0.85
     for lang in MAIN_LANGUAGES:
         assert rep.per_lang_tags[lang].f1 >= 0.80, (lang, rep.per_lang_tags[lang].as_dict())
+
+
+@pytest.mark.parametrize("name", ["dev.jsonl", "labelled.jsonl", "heldout.jsonl"])
+def test_raised_floor(name: str) -> None:
+    # Raised after the held-out analysis (issue 3's targets stay the hard floor above).
+    rep = score_file(DATA / name)
+    assert rep.tags.f1 >= 0.95, rep.tags.as_dict()
+    assert rep.jurisdictions.f1 >= 0.95, rep.jurisdictions.as_dict()
+    assert rep.relevance_accuracy >= 0.97
+    assert rep.effective.recall >= 0.95
+    assert rep.deadline.recall >= 0.95
+    for lang in MAIN_LANGUAGES:
+        assert rep.per_lang_tags[lang].f1 >= 0.90, (lang, rep.per_lang_tags[lang].as_dict())
 
 
 def test_labelled_file_is_big_enough_and_well_formed() -> None:

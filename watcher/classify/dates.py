@@ -72,10 +72,11 @@ class _Patterns:
             re.compile(rf"(?:{era}|(?P<year>20\d\d))\s*[年년](?!\s*\d{{1,2}}\s*[月월])"),
             # A day of the dateline's month: "15일부터", "2日から", "1日起" (not "30일 이내",
             # "90日以内", nor the day of a month written before it).
+            # Counted days ("공포 후 30일부터", "公布後20日を経過した日から") are relative, not days.
             re.compile(
-                r"(?<![\d/월月])(?<!\d[.,])(?<![월月]\s)(?P<bday>\d{1,2})\s*"
-                r"(?:일(?!\s*(?:이내|간|동안|이상|이하|미만|전|후|만에|이 지난|내에))|"
-                r"日(?!以内|以上|以下|未満|間|前|後|ごと|内|之內|之内|內)|[日号號](?=起))"
+                r"(?<![\d/월月后後])(?<!\d[.,])(?<![월月후]\s)(?P<bday>\d{1,2})\s*"
+                r"(?:일(?!\s*(?:이내|간|동안|이상|이하|미만|전|후|이후|만에|이 지난|이 경과|을 경과|내에|째))|"
+                r"日(?!以内|以上|以下|未満|間|前|後|ごと|内|之內|之内|內|を経過|が経過|を過ぎ|を超|経過|目)|[日号號](?=起))"
             ),
         ]
         # "today", which is the dateline's date ("오늘부터 시행", "本日から適用", "今日生效").
@@ -341,6 +342,15 @@ def extract_dates(
             continue
         d, _, kind = min(scored)
         if kind == EVENT or (f.year_only and d > _YEAR_ONLY_WINDOW):
+            continue
+        if (
+            f.relative is not None
+            and f.relative[0] == _BARE_DAY
+            and d > _YEAR_ONLY_WINDOW
+            and not lex.took_effect.search(full, s, e)
+        ):
+            # "정부는 3일 ... 시행한다": a bare day away from its cue is the day of the
+            # news, unless the news is that the rules took effect that day.
             continue
         out.add((value, kind))
     # A title's "June 2026" restates the text's "30 June 2026": keep the precise one.

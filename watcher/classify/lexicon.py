@@ -110,6 +110,7 @@ class Lexicon:
     date_transition: re.Pattern[str]
     next_year: re.Pattern[str]
     this_year: re.Pattern[str]
+    took_effect: re.Pattern[str]
 
 
 _NEVER = r"(?!x)x"  # matches nothing: stands in for an empty cue list
@@ -430,6 +431,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         date_transition=_union(dates.get("transition", []), "dates.transition"),
         next_year=_union(dates.get("next_year", []), "dates.next_year"),
         this_year=_union(dates.get("this_year", []), "dates.this_year"),
+        took_effect=_union(dates.get("took_effect", []), "dates.took_effect"),
     )
 
 
