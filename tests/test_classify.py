@@ -603,3 +603,12 @@ def test_counted_days_and_news_days_are_not_dates(title: str, text: str) -> None
 def test_news_day_on_which_rules_took_effect_is_effective() -> None:
     c = classify_item("台湾でAI基本法が施行", "台湾で5日、「人工知能基本法」が正式に施行された。", published="2026-03-05")
     assert dates(c) == [("2026-03-05", "effective")]
+
+
+def test_pushed_effective_date_lists_only_the_new_date() -> None:
+    c = classify_item("State delays AI act", "The signed bill pushes the effective date of the AI act from 1 March 2026 to 1 October 2026.")
+    assert dates(c) == [("2026-10-01", "effective")] and "delay" in c.tags
+
+
+def test_chinese_investigation_opened() -> None:
+    assert "enforcement-action" in _tags("监管部门对人工智能陪伴应用展开调查", "监管部门向5家公司发出调查令。")
