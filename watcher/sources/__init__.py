@@ -83,6 +83,11 @@ class SourceType:
         raise NotImplementedError
 
 
+# At most this many items are read from one document (the first ones: feeds and
+# listings put the newest first). A hostile or broken 100,000-entry feed would
+# otherwise cost minutes of CPU and hundreds of MB; no official source lists more.
+MAX_ITEMS = 2000
+
 _MODULES = ("feed", "page_list", "page", "json_api")
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from watcher.errors import ParseError
 from watcher.fetch import utf8_xml
-from watcher.sources import ParsedItem, ParseResult, SourceType
+from watcher.sources import MAX_ITEMS, ParsedItem, ParseResult, SourceType
 from watcher.text import html_to_text, normalise_text
 from watcher.urls import canonical_url, is_web_url
 
@@ -30,6 +31,7 @@ class FeedSource(SourceType, name="feed"):
 
         assert fetched.body is not None
         body = utf8_xml(fetched.body, fetched.content_type, source.encoding)
+        body, dropped = _keep_first_entries(body, MAX_ITEMS)
         base = fetched.final_url or source.url
         parsed = feedparser.parse(
             body,
@@ -53,9 +55,25 @@ class FeedSource(SourceType, name="feed"):
                 seen.add(item.key)
                 items.append(item)
         warning = None
-        if parsed.get("bozo"):
+        if dropped:
+            warning = f"feed has more than {MAX_ITEMS} entries; read the first {MAX_ITEMS}"
+        elif parsed.get("bozo"):
             warning = f"feed has errors, kept {len(items)} entries: {_short(parsed.get('bozo_exception'))}"
         return ParseResult(items=items, warning=warning, evidence_text=body.decode("utf-8", errors="replace"))
+
+
+_ENTRY_START = re.compile(rb"<(?:[A-Za-z0-9_]+:)?(?:item|entry)[\s>/]")
+
+
+def _keep_first_entries(body: bytes, limit: int) -> tuple[bytes, bool]:
+    """`body` cut just before its (limit+1)-th <item>/<entry>, so the parser never
+    builds more than `limit` entries (feedparser reads the truncated rest leniently)."""
+    if body.count(b"<item") + body.count(b"<entry") + body.count(b":item") + body.count(b":entry") <= limit:
+        return body, False
+    for n, m in enumerate(_ENTRY_START.finditer(body)):
+        if n == limit:
+            return body[: m.start()], True
+    return body, False
 
 
 def _item(entry: Any, base: str) -> ParsedItem:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from watcher.errors import ParseError
 from watcher.fetch import decode_body
-from watcher.sources import Key, ParsedItem, ParseResult, SourceType
+from watcher.sources import MAX_ITEMS, Key, ParsedItem, ParseResult, SourceType
 from watcher.sources.dates import find_date
 from watcher.text import html_to_text
 from watcher.urls import canonical_url, is_web_url
@@ -74,7 +74,7 @@ class JsonSource(SourceType, name="json"):
         base = fetched.final_url or source.url
         items = []
         seen: set[str] = set()
-        for record in records:
+        for record in records[:MAX_ITEMS]:
             if isinstance(record, dict) and (item := _item(record, fields, base)) and item.key not in seen:
                 seen.add(item.key)
                 items.append(item)

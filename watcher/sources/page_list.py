@@ -17,13 +17,14 @@ block (burst limit, bot challenge) or a selector broken by a redesign.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from watcher.errors import ParseError
 from watcher.fetch import decode_body
-from watcher.sources import Key, ParsedItem, ParseResult, SourceType
+from watcher.sources import MAX_ITEMS, Key, ParsedItem, ParseResult, SourceType
 from watcher.sources.dates import find_date
 from watcher.sources.html import node_text, parse_html, select
 from watcher.text import html_to_text, normalise_text
@@ -104,7 +105,7 @@ def _is_message_row(row: LexborNode) -> bool:
 def _selector_items(text: str, base: str, selector: str) -> list[ParsedItem]:
     tree = parse_html(text)
     items = []
-    for row in select(tree, selector):
+    for row in select(tree, selector)[:MAX_ITEMS]:
         link = url = None
         for a in row.css("a[href]"):  # the first http(s) link, canonicalised once
             candidate = _link(a.attributes.get("href") or "", base)
@@ -124,7 +125,7 @@ def _selector_items(text: str, base: str, selector: str) -> list[ParsedItem]:
 
 def _pattern_items(text: str, base: str, pattern: str, item_url: str | None) -> list[ParsedItem]:
     items = []
-    for m in re.finditer(pattern, text):
+    for m in itertools.islice(re.finditer(pattern, text), MAX_ITEMS):
         groups = m.groupdict()
         raw_id = (groups.get("id") or "").strip()
         title = html_to_text(html.unescape(groups.get("title") or ""))
