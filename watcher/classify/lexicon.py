@@ -83,6 +83,8 @@ class Lexicon:
     governance: re.Pattern[str]
     negative: re.Pattern[str]
     strong: re.Pattern[str]
+    # A public body or a firm putting an AI tool to use: vetoes a title (see relevance).
+    adoption: re.Pattern[str]
     jurisdictions: re.Pattern[str]  # finds any mention; `jurisdiction_cues` tell whose
     jurisdiction_cues: tuple[tuple[re.Pattern[str], JurisdictionCue], ...]
     # The same cues indexed by the (lower-cased) character a match can start with;
@@ -411,6 +413,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         governance=_union(rel.get("governance", []), "relevance.governance"),
         negative=_union(rel.get("negative", []), "relevance.negative"),
         strong=_union(rel.get("strong", []), "relevance.strong"),
+        adoption=_union(rel.get("adoption", []), "relevance.adoption"),
         jurisdictions=jur_re,
         jurisdiction_cues=jur_cues,
         jurisdiction_by_first=jur_index,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from watcher.classify.lexicon import Lexicon
 
 
-def is_relevant(full: str, lex: Lexicon) -> bool:
+def is_relevant(full: str, lex: Lexicon, title_len: int | None = None) -> bool:
     """True when `full` (normalised title + text) is about governing AI.
 
     Needs both an AI cue (AI, algorithms, automated decisions, generative AI ...) and
@@ -13,11 +13,17 @@ def is_relevant(full: str, lex: Lexicon) -> bool:
     product cues (a launch, revenue, an investment) veto the item unless a strong cue
     ("AI Act", "AI regulation", 인공지능 기본법 ...) shows that the rules are the subject:
     "Nvidia unveils a chip" and "Google invests in an AI hub" are news, not governance.
+    A title that reports an AI tool put to use ("ministry trials an AI chatbot",
+    "政务平台接入DeepSeek") is adoption news, not governance, unless a strong cue
+    says otherwise; `title_len` is the length of the title at the start of `full`
+    (None: the whole of `full` is searched).
     """
     if not lex.ai.search(full):
         return False
     if lex.strong.search(full):
         return True
+    if lex.adoption.search(full, 0, len(full) if title_len is None else title_len):
+        return False
     if not lex.governance.search(full):
         return False
     negative = len(lex.negative.findall(full))
