@@ -28,11 +28,20 @@ _AFTER_WINDOW = 40
 class _Evidence:
     strong: bool = False
     in_title: bool = False
+    opens_title: bool = False  # the title starts with it: the subject of the headline
 
 
 # What may stand between two names of one list ("the US, China and Europe",
 # "한국, 일본 등", "日本や韓国"): a list shares the fate of its members in passing.
 _LIST_GAP = re.compile(r"^\s*(?:,|、|·|・|/|and|or|및|와|과|や|と|和|及|与|與|以及)?\s*(?:the\s+)?$", re.IGNORECASE)
+# A list whose members the lexicons do not all know ("Norway, Moldova, San Marino and
+# the United Kingdom"): the unknown names between two known ones keep it one list.
+_LIST_NAMES = re.compile(r"^(?:\s*,\s*(?:the\s+)?[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)+\s*(?:,|,?\s*and)\s*(?:the\s+)?$")
+# An instrument named right after another jurisdiction is that one's ("韓國人工智慧基本法",
+# "Korea's AI Basic Act"), whatever jurisdiction the instrument's name alone would suggest.
+_POSSESSIVE_GAP = re.compile(r"^\s*(?:'s|’s|의|の|的)?\s*$")
+# A title reporting that its subject signs or joins an international instrument.
+_ACCEDES = re.compile(r"\b(?:signs?|signed|ratif(?:y|ies|ied)|joins?|joined|accedes?)\b|署名|서명|签署|簽署|批准|締結|가입|加入", re.I)
 
 
 def _hint_codes(hint: str | list[str] | tuple[str, ...] | None) -> list[str]:
@@ -54,6 +63,8 @@ def _collect(full: str, title_len: int, lex: Lexicon) -> dict[str, _Evidence]:
             continue
         if cue.generic:
             continue  # "the National Assembly": left to the script default
+        if cue.strong and mentions and mentions[-1][2] != cue.code and _POSSESSIVE_GAP.match(full[mentions[-1][1] : start]):
+            continue  # "韓國人工智慧基本法": Korea's act, not Taiwan's
         passing = bool(
             lex.passing_before.search(full[max(0, start - _BEFORE_WINDOW) : start])
             or lex.passing_after.match(full[end : end + _AFTER_WINDOW])
@@ -63,7 +74,8 @@ def _collect(full: str, title_len: int, lex: Lexicon) -> dict[str, _Evidence]:
     flags = [m[4] for m in mentions]
     for _ in range(2):
         for i in range(1, len(mentions)):
-            if flags[i] != flags[i - 1] and _LIST_GAP.match(full[mentions[i - 1][1] : mentions[i][0]]):
+            gap = full[mentions[i - 1][1] : mentions[i][0]]
+            if flags[i] != flags[i - 1] and (_LIST_GAP.match(gap) or _LIST_NAMES.match(gap)):
                 flags[i] = flags[i - 1] = True
         if all(flags) or not any(flags):
             break
@@ -74,6 +86,7 @@ def _collect(full: str, title_len: int, lex: Lexicon) -> dict[str, _Evidence]:
         ev = found.setdefault(code, _Evidence())
         ev.strong |= strong
         ev.in_title |= start < title_len
+        ev.opens_title |= start == 0
     # The item is about the jurisdictions of its title and of the authorities that
     # act in it; a bare name further down the text (a comparison, a market, a
     # delegation) does not add one when such an anchor exists.
@@ -103,12 +116,15 @@ def detect_jurisdictions(
         # A declaration, summit or treaty among many states: the signatories named
         # beside it are not the jurisdictions whose rules it is (unless an authority
         # of theirs acts, which is a strong cue).
-        found = {c: e for c, e in found.items() if c == "INTL" or e.strong}
+        # A state that signs or joins it in the headline is a party to its rules.
+        signs = _ACCEDES.search(full, 0, title_len) is not None
+        found = {c: e for c, e in found.items() if c == "INTL" or e.strong or (signs and e.opens_title)}
 
-    states = [c for c in found if c.startswith("US-")]
-    us = found.get("US")
-    if states and us and not us.strong:
-        del found["US"]  # "U.S. state of California" is California's rule
+    for sub in [c for c in found if "-" in c]:
+        parent = found.get(sub.split("-")[0])
+        if parent is not None and not parent.strong:
+            # "U.S. state of California", "Ontario, Canada": the state's or province's rule
+            del found[sub.split("-")[0]]
 
     members = [c for c in found if c in EU_MEMBERS]
     eu = found.get("EU")
