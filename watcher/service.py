@@ -26,12 +26,14 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import insert, select
 
+from watcher.config import _ENV as ENV_REFERENCE
 from watcher.config import Config, load_config
+from watcher.config import config_path as resolve_config_path
 from watcher.errors import ConfigError
 from watcher.logs import event, set_secrets
 from watcher.notify.outbox import period_of, send_digests, send_instant
@@ -48,7 +50,8 @@ class Service:
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.config_path = config_path
         self.config: Config = load_config(config_path)
-        set_secrets(list(self.config.substituted))
+        self._secrets: set[str] = set()
+        self._add_secrets(self.config.substituted)
         self.store: Store = open_store(db_url)
         self.tick_seconds = tick
         self.clock = clock
@@ -94,11 +97,19 @@ class Service:
         try:
             config = load_config(self.config_path)
         except ConfigError as exc:
+            # A fault may quote a value substituted from ${VAR} ("url 'ftp://...?token=...'"):
+            # blank every variable the rejected file refers to before logging it.
+            self._add_secrets(_referenced_env(self.config_path))
             event("config.rejected", logging.ERROR, error=str(exc), kept="previous configuration")
             return
         self.config = config
-        set_secrets(list(config.substituted))
+        self._add_secrets(config.substituted)
         event("config.reloaded", sources=len(config.sources), channels=len(config.channels))
+
+    def _add_secrets(self, values: Iterable[str]) -> None:
+        # Cumulative: a tick still running with the previous configuration keeps its secrets blanked.
+        self._secrets.update(values)
+        set_secrets(list(self._secrets))
 
     # -- the tick --------------------------------------------------------------------
 
@@ -120,15 +131,16 @@ class Service:
         with self.store.session() as session:
             next_at = dict(session.execute(select(SourceState.id, SourceState.next_poll_at)).all())
         due = [s for s in config.sources if next_at.get(s.id) is None or next_at[s.id] <= now]
-        if not due:
-            return
-        started = time.monotonic()
-        report = poll_sources(due, self.store, channels=config.channels, stop=self.stop, now=self.clock,
-                              on_outcome=_log_outcome)
-        quiet = not report.failures and not report.change_ids
-        event("poll.cycle", logging.DEBUG if quiet else logging.INFO, sources=len(report.outcomes),
-              failed=len(report.failures), changes=len(report.change_ids),
-              ms=round((time.monotonic() - started) * 1000))
+        if due:
+            started = time.monotonic()
+            report = poll_sources(due, self.store, channels=config.channels, stop=self.stop, now=self.clock,
+                                  on_outcome=_log_outcome)
+            quiet = not report.failures and not report.change_ids
+            event("poll.cycle", logging.DEBUG if quiet else logging.INFO, sources=len(report.outcomes),
+                  failed=len(report.failures), changes=len(report.change_ids),
+                  ms=round((time.monotonic() - started) * 1000))
+        # Every tick, not only after a poll: a failed alert's retry (due in a minute) or
+        # one left by a SIGTERM must not wait for the next due source (hours away).
         if any(c.mode == "instant" for c in config.channels) and not self.stop.is_set():
             for outcome in send_instant(self.store, config, now=self.clock).outcomes:
                 _log_delivery(outcome)
@@ -153,6 +165,15 @@ class Service:
                 with self.store.session() as session:
                     session.execute(insert(DigestRow), [{"channel_id": channel.id, "period": f"{window}#0",
                                                          "created_at": now, "status": "empty", "attempts": 0}])
+
+
+def _referenced_env(config_path: str | None) -> list[str]:
+    """The values of the environment variables the configuration file names as ${VAR}."""
+    try:
+        text = resolve_config_path(config_path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    return [os.environ[name] for name in ENV_REFERENCE.findall(text) if name in os.environ]
 
 
 def _log_outcome(outcome) -> None:  # noqa: ANN001
