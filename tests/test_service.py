@@ -452,8 +452,6 @@ def test_digest_once_per_day_across_dst(server: LocalServer, work: Workdir, hook
     assert set(sent) <= set(expected) and len(expected) - len(sent) <= 2  # at most the last day's wait
 
 
-@pytest.mark.xfail(strict=True, reason="outbox.period_of compares wall-clock times within the zone: in the repeated "
-                   "hour of a fall-back day it returns the previous day's window (watcher/notify/outbox.py:246-252)")
 def test_period_of_never_moves_backwards_in_the_repeated_hour() -> None:
     channel = ChannelConfig(id="d", type="webhook", schedule="30 1 * * *", timezone="America/New_York")
     # 2026-11-01: 01:30 EDT is 05:30 UTC; 01:00-02:00 EST follows (06:00-07:00 UTC).
@@ -462,10 +460,6 @@ def test_period_of_never_moves_backwards_in_the_repeated_hour() -> None:
     assert windows == sorted(windows, key=lambda w: datetime.fromisoformat(w)), windows
 
 
-@pytest.mark.xfail(strict=True, reason="outbox.period_of: APScheduler returns the same fold=1 fire time again and "
-                   "again after a fall-back, so the loop spins 20,000 times (~0.5 s a call) and the window stays stuck "
-                   "on the fall-back day for 8 days: hourly or 01:xx digests are not sent for a week "
-                   "(watcher/notify/outbox.py:246-252)")
 @pytest.mark.parametrize("schedule", ["0 * * * *", "30 1 * * *"])
 def test_period_of_moves_on_after_a_fall_back(schedule: str) -> None:
     channel = ChannelConfig(id="d", type="webhook", schedule=schedule, timezone="America/New_York")
@@ -474,9 +468,6 @@ def test_period_of_moves_on_after_a_fall_back(schedule: str) -> None:
     assert period_of(channel, at) == expected
 
 
-@pytest.mark.xfail(strict=True, reason="CronTrigger.from_crontab (APScheduler 3) reads day-of-week numbers as "
-                   "0=Monday, not cron's 0=Sunday: '0 8 * * 1' fires on Tuesdays (watcher/notify/outbox.py:242, "
-                   "watcher/config.py:451)")
 def test_weekly_schedule_uses_cron_day_numbers() -> None:
     monday = ChannelConfig(id="d", type="webhook", schedule="0 8 * * 1", timezone="UTC")
     window = period_of(monday, datetime(2026, 3, 11, 12, 0, tzinfo=UTC))  # a Wednesday

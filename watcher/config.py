@@ -445,11 +445,11 @@ class _Validator:
         if len(fields) != 5:
             self.problem(where, "schedule", f"'{expr}' must be a 5-field cron expression, e.g. '0 8 * * *'")
             return
-        from apscheduler.triggers.cron import CronTrigger
+        from watcher.cron import cron_trigger
 
         try:
-            CronTrigger.from_crontab(str(expr))
-        except ValueError as exc:
+            cron_trigger(str(expr))
+        except (ValueError, TypeError) as exc:
             self.problem(where, "schedule", f"'{expr}' is not a valid cron expression: {exc}")
 
 

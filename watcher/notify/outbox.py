@@ -236,19 +236,10 @@ def period_of(channel: ChannelConfig, at: datetime) -> str:
     before `at`, in its time zone (e.g. "2026-11-23T08:00+09:00")."""
     from zoneinfo import ZoneInfo
 
-    from apscheduler.triggers.cron import CronTrigger
+    from watcher.cron import cron_trigger, window_start
 
-    tz = ZoneInfo(channel.timezone)
-    trigger = CronTrigger.from_crontab(channel.schedule, timezone=tz)
-    local = at.astimezone(tz)
-    fire = trigger.get_next_fire_time(None, local - timedelta(days=8))
-    last = None
-    for _ in range(20_000):  # a minute-level cron over 8 days is 11,520 fires
-        if fire is None or fire > local:
-            break
-        last = fire
-        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
-    return (last or local).isoformat(timespec="minutes")
+    start = window_start(cron_trigger(channel.schedule, channel.timezone), at)
+    return (start or at).astimezone(ZoneInfo(channel.timezone)).isoformat(timespec="minutes")
 
 
 def _send(kind: type, channel: ChannelConfig, digest: Digest) -> SendOutcome:
