@@ -22,7 +22,8 @@ from watcher.classify.text import is_cjk
 
 EFFECTIVE, DEADLINE, EVENT = "effective", "deadline", "event"
 _ERAS = {"令和": 2018, "平成": 1988, "民國": 1911, "民国": 1911, "中華民國": 1911, "中华民国": 1911}
-_SENTENCE_END = re.compile(r"[。！？!?;；\n]|\.(?=\s)")
+# "…" (NFKC: "...") joins a headline's clauses: "시행령 국무회의 통과…22일 시행"
+_SENTENCE_END = re.compile(r"[。！？!?;；\n…]|\.\.\.|\.(?=\s)")
 _DIGIT = re.compile(r"\d")
 _CJK_DATE_CHARS = re.compile(r"[年년月월日일号號달]")
 _RANGE = re.compile(r"^\s*(?:から|부터|[~〜～\-–—]|至|到)\s*$")
@@ -80,7 +81,7 @@ class _Patterns:
             ),
         ]
         # "today", which is the dateline's date ("오늘부터 시행", "本日から適用", "今日生效").
-        self.today = re.compile(r"(?P<today>오늘|금일|本日|今日|今天|\btoday\b)", re.I)
+        self.today = re.compile(r"(?P<today>오늘|금일|本日|今日|今天|きょう|今(?=起)|\btoday\b)", re.I)
         self.next_month = re.compile(r"\bnext month\b", re.I)
         # "by the same date", "同日まで": the date written just before.
         self.same = re.compile(r"\b(?:the same (?:date|day)|that (?:date|day))\b|同日|같은 날|同一日", re.I)

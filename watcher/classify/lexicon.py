@@ -100,6 +100,8 @@ class Lexicon:
     # One chamber or a committee voting ("Senate passes", "衆院で可決", "初審通過") and
     # the final step that makes a law ("signed", "成立", "三讀通過", "공포").
     chamber_vote: re.Pattern[str]
+    # A veto ("vetoes", 거부권, 拒否権, 否決): the bill is neither law nor a new draft.
+    veto: re.Pattern[str]
     final_passage: re.Pattern[str]
     # Words that make a text a draft ("draft", 초안, 草案): guidance cues in their
     # sentence describe the draft, not guidance published.
@@ -316,6 +318,7 @@ def _merge(files: list[Path]) -> dict[str, Any]:
         "tag_blockers": {},
         "delay_vehicle": [],
         "chamber_vote": [],
+        "veto": [],
         "final_passage": [],
         "draft_words": [],
         "dates": {},
@@ -341,7 +344,7 @@ def _merge(files: list[Path]) -> dict[str, Any]:
                         f"{path.name}: tag_blockers.{key}: {pattern!r} must start with ^ (text after "
                         "the cue) or end with $ (text before it)"
                     )
-        for key in ("delay_vehicle", "chamber_vote", "final_passage", "draft_words"):
+        for key in ("delay_vehicle", "chamber_vote", "veto", "final_passage", "draft_words"):
             merged[key].extend(_as_list(data.get(key), f"{path.name}: {key}"))
         for code, cues in (data.get("jurisdictions") or {}).items():
             where = f"{path.name}: jurisdictions.{code}"
@@ -424,6 +427,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         tag_block_after={t: _optional([p for p in m["tag_blockers"].get(t, []) if p.startswith("^")], t) for t in TAGS},
         delay_vehicle=_union(m["delay_vehicle"], "delay_vehicle"),
         chamber_vote=_union(m["chamber_vote"], "chamber_vote"),
+        veto=_union(m["veto"], "veto"),
         final_passage=_union(m["final_passage"], "final_passage"),
         draft_words=_union(m["draft_words"], "draft_words"),
         months=m["months"],

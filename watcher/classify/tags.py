@@ -55,6 +55,9 @@ def detect_tags(full: str, lex: Lexicon, has_effective_date: bool) -> list[str]:
     if lex.chamber_vote.search(full) and not lex.final_passage.search(full):
         # One chamber or a committee voted: the bill is neither law nor newly released.
         tags -= {"new-law", "draft"}
+    if tags & {"new-law", "draft"} and lex.veto.search(full):
+        # A vetoed bill: what it "would" do describes a dead text, not a new draft.
+        tags -= {"new-law", "draft"}
     if tags & {"new-law", "new-decree"}:
         # Once passed or issued, the bill or draft named in the story is no draft.
         tags.discard("draft")
