@@ -612,3 +612,149 @@ def test_pushed_effective_date_lists_only_the_new_date() -> None:
 
 def test_chinese_investigation_opened() -> None:
     assert "enforcement-action" in _tags("监管部门对人工智能陪伴应用展开调查", "监管部门向5家公司发出调查令。")
+
+
+# --- General faults found on an unseen set (final.jsonl); sentences written anew. ---
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("City council pilots AI assistant for answering parking questions", "Residents can ask about permits and rules."),
+        ("구청, 민원 안내 'AI 상담 챗봇' 도입", "주민들은 각종 서류 발급 방법을 안내받을 수 있다."),
+        ("県庁、職員向け生成AI利用環境を全庁に展開", "議事録の要約などに使える。"),
+        ("市政务平台接入DeepSeek　提升办事效率", "市民可通过智能问答了解政策。"),
+        ("Standards body finalizes post-quantum encryption algorithms", "The standards replace older encryption schemes vulnerable to quantum computers."),
+        ("과기정통부, AI 컴퓨팅센터 구축 사업자 공모", "정부는 GPU 확보를 위해 사업자를 모집한다."),
+        ("経産省、生成AI開発支援の採択事業者を決定", "計算資源の確保を支援する。"),
+    ],
+)
+def test_ai_put_to_use_or_funded_is_not_governance(title: str, text: str) -> None:
+    assert not classify_item(title, text).relevant
+
+
+def test_adoption_title_stays_relevant_with_a_strong_cue() -> None:
+    c = classify_item("Agency rolls out chatbot to explain the AI Act to small firms")
+    assert c.relevant
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("개인정보위, 챗GPT 운영사에 개선 권고", "이용자 입력 정보를 국외로 이전한 사실이 확인됐다."),
+        ("AI 안전 정상회의 개막…공동 선언 채택 예정", ""),
+        ("AI安全サミットが開幕　首脳宣言の採択めざす", ""),
+    ],
+)
+def test_ai_firms_and_summits_in_cjk_are_relevant(title: str, text: str) -> None:
+    assert classify_item(title, text).relevant
+
+
+def test_province_replaces_its_country() -> None:
+    c = classify_item("Ontario tables rules for AI use in provincial hospitals", "The Canadian province's bill sets disclosure duties.")
+    assert c.jurisdictions == ["CA-ON"]
+    c = classify_item("東京都、生成AI利用ガイドラインを公表", "都の職員が業務で生成AIを使う際の留意点をまとめた。")
+    assert c.jurisdictions == ["JP-13"]
+
+
+def test_instrument_named_after_another_country_is_that_countrys() -> None:
+    c = classify_item("日本人工智慧基本法上路　業者須配合調查", "日本政府將依法要求業者提供資訊。")
+    assert "TW" not in c.jurisdictions
+
+
+def test_signatory_list_is_in_passing_even_with_unknown_names() -> None:
+    c = classify_item(
+        "UN-backed AI treaty opens for signature",
+        "The treaty was signed in Geneva by Liechtenstein, Georgia, Monaco, the United Kingdom and the European Union.",
+    )
+    assert c.jurisdictions == ["INTL"]
+
+
+def test_state_signing_a_treaty_in_the_title_keeps_its_code() -> None:
+    c = classify_item("Japan signs Council of Europe framework convention on AI")
+    assert c.jurisdictions == ["INTL", "JP"]
+
+
+def test_us_abbreviated_in_chinese() -> None:
+    c = classify_item("美商务部发布人工智能芯片出口新规", "新规将于60天后开始执行。")
+    assert c.jurisdictions == ["US"]
+    assert {"new-decree", "enforcement-date"} <= set(c.tags)
+
+
+def test_export_tier_destination_is_in_passing() -> None:
+    c = classify_item("美國AI晶片出口新規　新加坡列第二級", "美國商務部公布規則。", "SG")
+    assert c.jurisdictions == ["US"]
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("Regulator proposes pushing back AI transparency duties", "The proposal would move the start date to March 2028."),
+        ("Governor signs bill moving the state AI law's start date back", "The law now applies from 1 October 2027."),
+    ],
+)
+def test_pushing_back_a_start_date_is_a_delay(title: str, text: str) -> None:
+    tags = classify_item(title, text).tags
+    assert {"delay", "amendment"} <= set(tags)
+
+
+def test_old_date_after_back_from_is_dropped() -> None:
+    c = classify_item("Legislature moves AI act start back from March 1", "Companies now have until 1 September 2027 to comply.", published="2026-01-10")
+    assert [d["date"] for d in c.dates] == ["2027-09-01"]
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "tag"),
+    [
+        ("Agency's regulations on automated decision-making in hiring approved", "Employers must comply by 1 July 2027.", "new-decree"),
+        ("「AI안전연구소의 운영에 관한 규정」 제정안 국무회의 의결", "규정은 공포한 날부터 시행된다.", "new-decree"),
+        ("금융위, 보험업감독규정 개정…AI 심사 설명의무 신설", "개정 규정은 내년부터 시행된다.", "new-decree"),
+        ("政府、AI研究開発基本計画を閣議決定", "各省庁の施策を定めた。", "new-decree"),
+        ("Regulator adopts opinion on training AI models with personal data", "", "guidance"),
+        ("監督当局、AI利用に関する当局の考え方を整理した文書を公表", "", "guidance"),
+        ("Act receives Royal Assent with reforms to the data protection law", "It loosens limits on automated decision-making.", "amendment"),
+        ("Consultation paper on mandatory AI guardrails released", "Submissions close on 3 March 2026.", "consultation"),
+        ("Governor signs AI chatbot bill", "The act becomes enforceable on July 1, 2026.", "enforcement-date"),
+        ("AI 기본법 시행령 국무회의 의결…30일 시행", "", "enforcement-date"),
+        ("개인정보위, AI 앱 다운로드 중단하도록 권고", "해당 업체의 개인정보 처리 문제가 확인됐다.", "enforcement-action"),
+        ("立法院三讀人工智慧產品責任條例", "條例規範演算法業者責任。", "new-law"),
+        ("日 AI 규제법 참의원 가결·성립", "인공지능 관련 법률이 제정됐다.", "new-law"),
+        ("Commission proposes simplifying AI Act reporting", "The package must still be approved by Parliament and the Council.", "draft"),
+        ("総務省、「AI利用ガイドライン(案)」への意見募集", "意見の提出期限は3月1日。", "draft"),
+    ],
+)
+def test_general_cues_found(title: str, text: str, tag: str) -> None:
+    assert tag in classify_item(title, text, published="2026-01-05").tags
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "tag"),
+    [
+        ("FTC finalizes order banning Acme from deceptive AI claims", "Acme will pay $50,000.", "new-decree"),
+        ("Commerce unveils export control framework for AI chips", "The interim final rule applies from May 1, 2026.", "guidance"),
+        ("Governor signs executive order on AI in state agencies", "The order sets principles for agencies' use of AI.", "guidance"),
+        ("금융위, 금융분야 AI 안내서 전면 개정", "개정 안내서는 생성형 AI 위험관리 원칙을 담았다.", "amendment"),
+        ("市、AI利用ガイドラインを改定", "生成AIの利用ルールを追加した。", "amendment"),
+        ("「AI開発ガイドライン(第2.0版)(案)」に関する意見募集", "ガイドラインの改訂案について意見を募集します。", "guidance"),
+        ("Governor vetoes high-risk AI bill", "The bill would have required impact assessments.", "draft"),
+        ("《生成式人工智能服务管理办法》今起施行", "用户可选择关闭个性化推荐选项。", "enforcement-action"),
+        ("日本AI法今天上路", "業者另享一年罰鍰寬限期。", "enforcement-action"),
+        ("首脳会合、AI宣言に署名　米国は見送り", "", "delay"),
+    ],
+)
+def test_general_false_cues_voided(title: str, text: str, tag: str) -> None:
+    c = classify_item(title, text, published="2026-01-05")
+    assert tag not in c.tags, c
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "published", "date"),
+    [
+        ("AI法の一部規定がきょう施行", "", "2026-04-01", "2026-04-01"),
+        ("《人工智能生成内容标识办法》今起施行", "", "2026-09-01", "2026-09-01"),
+        ("AI 기본법 시행령 국무회의 통과…22일 시행", "", "2026-01-13", "2026-01-22"),
+    ],
+)
+def test_today_and_headline_clause_dates(title: str, text: str, published: str, date: str) -> None:
+    c = classify_item(title, text, published=published)
+    assert {"date": date, "kind": "effective"} in c.dates

@@ -1,7 +1,9 @@
 """The scorer (watcher.eval) and the quality floor of the classifier.
 
 The floor is the target of issue 3, held on the shared dev set, on our own
-labelled file and on the independent analyst's held-out file.
+labelled file, on the independent analyst's held-out file and on the second
+analyst's final file (measured once unseen at tags 0.886; held at the targets only
+after general fixes, not tuned to its wording).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ DATA = Path(__file__).parent / "data"
 MAIN_LANGUAGES = ("en", "ko", "ja", "zh")
 
 
-@pytest.mark.parametrize("name", ["dev.jsonl", "labelled.jsonl", "heldout.jsonl"])
+@pytest.mark.parametrize("name", ["dev.jsonl", "labelled.jsonl", "heldout.jsonl", "final.jsonl"])
 def test_quality_floor(name: str) -> None:
     rep = score_file(DATA / name)
     assert rep.items >= 80
