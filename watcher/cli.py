@@ -470,6 +470,7 @@ def sources(settings: Settings, fmt: str) -> None:
     types = source_types()
     with settings.store() as store, store.session() as session:
         states = source_states(session)
+    redact = _redactor(config.substituted)
     rows = []
     for s in config.sources:
         st = states.get(s.id)
@@ -483,10 +484,10 @@ def sources(settings: Settings, fmt: str) -> None:
         else:
             health = "ok"
         rows.append({
-            "id": s.id, "name": s.name, "type": s.type, "jurisdictions": list(s.jurisdictions), "url": s.url,
+            "id": s.id, "name": s.name, "type": s.type, "jurisdictions": list(s.jurisdictions), "url": redact(s.url),
             "state": health,
             "last_success": iso(st.last_success_at) if st else None,
-            "last_error": st.last_error if st else None,
+            "last_error": redact(st.last_error) if st else None,
             "last_error_at": iso(st.last_error_at) if st else None,
             "consecutive_failures": failures,
             "next_poll": iso(st.next_poll_at) if st else None,
@@ -737,6 +738,19 @@ def demo(keep: str | None) -> None:
     from watcher.demo import run_demo
 
     run_demo(keep)
+
+
+def _redactor(secrets: Sequence[str]) -> Any:
+    """A function blanking the values substituted from ${VAR} (tokens in URLs...) in output."""
+    values = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+
+    def redact(text: str | None) -> str | None:
+        if text:
+            for value in values:
+                text = text.replace(value, "***")
+        return text
+
+    return redact
 
 
 def _print_json(data: Any) -> None:

@@ -26,6 +26,7 @@ from watcher.vocabulary import TAGS
 DEFAULT_INTERVAL = 6 * 3600.0
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_EVIDENCE_RETENTION = 365 * 86400.0
+MAX_DURATION = 100 * 365 * 86400.0  # a century: any longer and dates computed from it overflow
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -127,6 +128,14 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
 
 def parse_config(text: str, file: Path, env: Mapping[str, str]) -> Config:
     """Validate the YAML `text` of `file`, substituting ${VAR} from `env`."""
+    try:
+        return _parse_config(text, file, env)
+    except RecursionError:
+        raise ConfigError([ConfigProblem(str(file), "", "", "nested too deeply (or an alias that contains "
+                                          "itself): not a configuration")]) from None
+
+
+def _parse_config(text: str, file: Path, env: Mapping[str, str]) -> Config:
     v = _Validator(str(file), env)
     try:
         data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
@@ -134,15 +143,32 @@ def parse_config(text: str, file: Path, env: Mapping[str, str]) -> Config:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError([ConfigProblem(str(file), where, "", f"not valid YAML: {problem}")]) from None
+        raise ConfigError([_redacted(ConfigProblem(str(file), where, "", f"not valid YAML: {problem}"), [])]) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError([ConfigProblem(str(file), "", "", "the top level must be a mapping with 'sources:'")])
     config = v.config(data, file)
     if v.problems:
-        raise ConfigError(v.problems)
+        raise ConfigError([_redacted(p, v.substituted) for p in v.problems])
     return config
+
+
+def _redacted(problem: ConfigProblem, secrets: list[str]) -> ConfigProblem:
+    """A problem whose message quotes a value substituted from ${VAR}: the value is a
+    secret as far as watcher knows, so the message shows *** instead."""
+    message = problem.message
+    for secret in sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True):
+        message = message.replace(secret, "***")
+    return ConfigProblem(problem.file, _printable(problem.where), _printable(problem.key), _printable(message))
+
+
+def _printable(text: str) -> str:
+    """`text` with control and other unprintable characters escaped (\\x1b, \\u2028): a
+    message quoting the file must stay one line and must not drive the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -153,7 +179,9 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
-        if isinstance(key, str | int) and key in seen:
+        if not isinstance(key, str | int):
+            continue  # an unhashable key (a list): construct_mapping below reports it
+        if key in seen:
             owner = _mapping_id(node)
             raise yaml.constructor.ConstructorError(
                 None, None, f"key '{key}' is written twice in one mapping" + (f" (the one with id '{owner}')" if owner else ""),
@@ -389,10 +417,14 @@ class _Validator:
 
     def duration(self, value: Any, where: str, key: str) -> float:
         try:
-            return parse_duration(value)
+            seconds = parse_duration(value)
         except ValueError as exc:
             self.problem(where, key, str(exc))
             return DEFAULT_INTERVAL
+        if not seconds <= MAX_DURATION:  # also inf: '999...9s' parses, then no date can be computed from it
+            self.problem(where, key, f"'{value}' is too long; at most {MAX_DURATION // 86400:.0f}d")
+            return DEFAULT_INTERVAL
+        return seconds
 
     def relevance(self, value: Any, where: str) -> str:
         if value not in ("ai", "all"):

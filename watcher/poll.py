@@ -49,6 +49,7 @@ class SourceOutcome:
     error: str | None = None
     warning: str | None = None
     change_ids: list[int] = field(default_factory=list)
+    fetch_ms: float | None = None  # the request's wall time, for logs
 
     @property
     def failed(self) -> bool:
@@ -135,6 +136,7 @@ def poll_sources(
             for result in results:
                 source, state = by_id[result.source_id], states[result.source_id]
                 outcome = _handle(session, source, state, result, types[source.type], now(), channels)
+                outcome.fetch_ms = round(result.elapsed * 1000, 1)
                 if outcome.change_ids or outcome.status == "baseline":
                     # A source with changes commits at once, its new validators and body
                     # hash in the same transaction as the changes they led to.

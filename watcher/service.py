@@ -178,12 +178,13 @@ def _referenced_env(config_path: str | None) -> list[str]:
 
 def _log_outcome(outcome) -> None:  # noqa: ANN001
     if outcome.status == "error":
-        event("poll.source", logging.WARNING, source=outcome.source_id, status="error", error=outcome.error)
+        event("poll.source", logging.WARNING, source=outcome.source_id, status="error", error=outcome.error,
+              ms=outcome.fetch_ms)
     elif outcome.status in ("changed", "baseline"):
         event("poll.source", source=outcome.source_id, status=outcome.status, new=outcome.new,
-              updated=outcome.updated, items=outcome.items)
+              updated=outcome.updated, items=outcome.items, ms=outcome.fetch_ms)
     else:
-        event("poll.source", logging.DEBUG, source=outcome.source_id, status=outcome.status)
+        event("poll.source", logging.DEBUG, source=outcome.source_id, status=outcome.status, ms=outcome.fetch_ms)
 
 
 def _log_delivery(outcome) -> None:  # noqa: ANN001
