@@ -228,10 +228,12 @@ def _print_poll_summary(report: Any, elapsed: float) -> None:
         if n := report.count(status):
             parts.append(f"{n} {label}")
     click.echo(f"Polled {len(report.outcomes)} sources in {elapsed:.1f}s: " + ", ".join(parts) + ".")
+    baselined = [o for o in report.outcomes if o.status == "baseline"]
+    if baselined:
+        items = sum(o.items or 0 for o in baselined)
+        click.echo(f"  baseline: {items} items of {len(baselined)} new sources stored and classified, not alerted")
     for o in report.outcomes:
-        if o.status == "baseline":
-            click.echo(f"  baseline {o.source_id}: {o.items} items stored (not alerted)")
-        elif o.status == "error":
+        if o.status == "error":
             click.echo(f"  failed   {o.source_id}: {o.error}", err=True)
         elif o.status == "unsupported":
             click.echo(f"  skipped  {o.source_id}: {o.error}", err=True)
