@@ -50,6 +50,8 @@ class _Patterns:
         day = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
         year = r"(?P<year>(?:19|20)\d\d)"
         self.month = re.compile(rf"\b(?:{months})\b", re.I)
+        # Where a month name can start (no end boundary: "5 Mayors" is still tried).
+        self.month_start = re.compile(rf"\b(?:{months})", re.I)
         self.latin = [
             re.compile(rf"\b{day}\s+(?:of\s+)?{mon},?\s+{year}\b", re.I),
             re.compile(rf"\b{mon}\s+{day},?\s+{year}\b", re.I),
@@ -122,13 +124,44 @@ def _iso(y: int, m: int | None = None, d: int | None = None) -> str | None:
     return f"{y:04d}"
 
 
+# Which of `_Patterns.latin` start with the month name, and which with the day
+# before it; the others (ISO dates, bare years) are scanned whole.
+_MONTH_FIRST = frozenset({1, 3, 4, 6})
+_DAY_FIRST = frozenset({0, 5})
+_DAY_REACH = 9  # "31st of " before the month name
+
+
+def _latin_matches(i: int, rx: re.Pattern[str], full: str, months: list[int]) -> list[re.Match[str]]:
+    """The matches `rx.finditer(full)` gives, found by trying only near month names.
+
+    A form with a month name can only match where one starts (`months`), which is
+    far cheaper than scanning every position of the text.
+    """
+    if i in _MONTH_FIRST:
+        return [m for m in (rx.match(full, p) for p in months) if m is not None]
+    if i not in _DAY_FIRST:
+        return list(rx.finditer(full))
+    out: list[re.Match[str]] = []
+    last = 0
+    for p in months:
+        for q in range(max(last, p - _DAY_REACH), p):
+            if full[q].isdigit():
+                m = rx.match(full, q)
+                if m is not None and m.end() > p:
+                    out.append(m)
+                    last = m.end()
+                    break
+    return out
+
+
 def _find(full: str, lex: Lexicon) -> list[_Found]:
     pats = _get_patterns(lex)
     raw: list[_Found] = []
     # Every form needs a digit or, for "March next year", a month name.
     latin_rxs = pats.latin if (_DIGIT.search(full) or pats.month.search(full)) else []
+    months = [m.start() for m in pats.month_start.finditer(full)] if latin_rxs else []
     for i, rx in enumerate(latin_rxs):
-        for m in rx.finditer(full):
+        for m in _latin_matches(i, rx, full, months):
             g = m.groupdict()
             mon = lex.months.get((g.get("mon") or "").lower().rstrip("."))
             day = int(g["day"]) if g.get("day") else None

@@ -224,14 +224,22 @@ def _buckets(pieces: list[str]) -> tuple[str, str, list[str]]:
                 looked.setdefault(c, []).append(piece)
     alts = []
     for c, rests in plain.items():
-        both = re.escape(c) + (re.escape(c.upper()) if c.upper() != c else "")
-        alts.append(f"(?-i:[{both}])(?:" + "|".join(f"(?:{r})" for r in rests) + ")")
+        inner = "(?i:" + "|".join(f"(?:{r})" for r in rests) + ")"
+        # One plain literal per case: the engine skips such a branch after a single
+        # comparison, without entering it (a class or a case-blind literal costs more).
+        alts += [re.escape(v) + inner for v in _cases(c)]
     for c, ps in looked.items():
-        both = re.escape(c) + (re.escape(c.upper()) if c.upper() != c else "")
-        alts.append(f"(?=(?-i:[{both}]))(?:" + "|".join(f"(?:{p})" for p in ps) + ")")
+        both = "".join(re.escape(v) for v in _cases(c))
+        alts.append(f"(?=[{both}])(?i:" + "|".join(f"(?:{p})" for p in ps) + ")")
     firsts = set(plain) | set(looked)
     cls = "".join(sorted({re.escape(x) for c in firsts for x in (c, c.upper())}))
     return "|".join(alts), cls, left
+
+
+def _cases(c: str) -> list[str]:
+    """`c` and its upper case (when that is one other character)."""
+    up = c.upper()
+    return [c, up] if up != c and len(up) == 1 else [c]
 
 
 def _union(patterns: list[str], where: str) -> re.Pattern[str]:
@@ -258,12 +266,13 @@ def _union(patterns: list[str], where: str) -> re.Pattern[str]:
     b_groups, b_class, b_left = _buckets([p[2:] for p in bounded])
     if b_groups:
         parts.append(f"\\b(?=[{b_class}])(?:{b_groups})")
-    parts += [f"\\b(?:{p})" for p in b_left]
+    parts += [f"\\b(?i:{p})" for p in b_left]
     f_groups, f_class, f_left = _buckets(free)
     if f_groups:
         parts.append(f"(?=[{f_class}])(?:{f_groups})")
-    parts += [f"(?:{p})" for p in f_left]
-    return re.compile("|".join(parts) or _NEVER, _FLAGS)
+    parts += [f"(?i:{p})" for p in f_left]
+    # Case-blind inside each cue (the groups above carry the flag), not globally.
+    return re.compile("|".join(parts) or _NEVER)
 
 
 def _optional(patterns: list[str], tag: str) -> re.Pattern[str] | None:
