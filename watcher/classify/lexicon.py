@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -202,44 +203,121 @@ def _first_chars(piece: str) -> set[str] | None:
     return {first}
 
 
+def _heads(piece: str, cs: bool = False, prefix: str = "") -> list[tuple[str, bool, str, str]] | None:
+    """`piece` as alternatives that each start with one plain character.
+
+    Returns ``[(char, case_sensitive, assertions, rest)]``: a match of the piece is a
+    match of ``assertions`` (zero-width: ``\\b``, look-behinds) at the start, `char`,
+    then `rest`. Leading groups of alternatives are distributed (``(?:法案|草案)X`` is
+    ``法案X|草案X``) and ``(?-i:...)`` makes its characters case-sensitive. None when
+    the piece does not start that way (a class, a quantified group, ...).
+    """
+    if piece.startswith("\\b"):
+        return _heads(piece[2:], cs, prefix + "\\b")
+    if piece.startswith(("(?<!", "(?<=")):
+        end = _close(piece, 0)
+        if end < 0:
+            return None
+        return _heads(piece[end + 1 :], cs, prefix + piece[: end + 1])
+    if piece.startswith(("(?:", "(?-i:")):
+        end = _close(piece, 0)
+        optional = piece[end + 1 : end + 2] == "?" and piece[end + 2 : end + 3] not in ("?", "+")
+        if end < 0 or (piece[end + 1 : end + 2] in ("?", "*", "+", "{") and not optional):
+            return None
+        inner, tail = piece[piece.index(":") + 1 : end], piece[end + 2 if optional else end + 1 :]
+        if optional:
+            # "(?:AI )?Standard": the group's alternatives, or straight on to the tail.
+            without = _heads(tail, cs, prefix)
+            with_group = _heads(piece[: end + 1] + tail, cs, prefix)
+            return None if without is None or with_group is None else with_group + without
+        sensitive = piece.startswith("(?-i:")
+        out: list[tuple[str, bool, str, str]] = []
+        for alt in _split_top(inner):
+            got = _heads(alt, cs or sensitive, prefix)
+            if not got:
+                return None
+            for c, c_cs, pre, rest in got:
+                # The rest of the group keeps the group's case mode; the tail its own.
+                rest = f"(?-i:{rest})" if sensitive and not cs else f"(?:{rest})"
+                out.append((c, c_cs, pre, rest + tail))
+        return out
+    first = piece[:1]
+    if first == "[":
+        # A class of plain characters: one alternative per character.
+        end = piece.find("]", 1)
+        body = piece[1:end]
+        if end < 2 or piece[end + 1 : end + 2] in ("?", "*", "+", "{") or any(ch in body for ch in "\\^-[]"):
+            return None
+        return [(ch, cs, prefix, piece[end + 1 :]) for ch in body]
+    if piece[1:2] in ("?", "*", "+", "{"):
+        return None
+    if first == "\\" and len(piece) > 1 and not piece[1].isalnum():
+        if piece[2:3] in ("?", "*", "+", "{"):
+            return None
+        return [(piece[1], cs, prefix, piece[2:])]
+    if not first or first in _SPECIAL:
+        return None
+    return [(first, cs, prefix, piece[1:])]
+
+
 def _buckets(pieces: list[str]) -> tuple[str, str, list[str]]:
     """Pieces grouped by first character: (regex of the groups, class of all first
     characters, pieces whose first character is not known).
 
-    A group is ``(?-i:[xX])(?:rest1|rest2 ...)``: CPython's engine rejects a branch
-    that starts with a plain character class after one comparison, so at each
-    position only the group of the character there is really tried.
+    A group is ``x(?:rest1|rest2 ...)`` for each case of x: CPython's engine rejects
+    a branch that starts with a plain literal after one comparison, without entering
+    it, so at each position only the group of the character there is really tried.
+    Cues are case-blind inside (``(?i:...)``) unless written under ``(?-i:...)``;
+    assertions before the first character are checked behind it (``(?<=\\b.)``).
+    Within a group the cues keep the order of the lexicon.
     """
-    plain: dict[str, list[str]] = {}
-    looked: dict[str, list[str]] = {}
+    groups: dict[str, list[str]] = {}
     left: list[str] = []
     for piece in pieces:
-        cs = _first_chars(piece)
-        if cs is None:
+        heads = _heads(piece)
+        if heads is None:
             left.append(piece)
-        elif piece[:1] in cs and len(cs) == 1:
-            plain.setdefault(piece[0].lower(), []).append(piece[1:])
-        else:
-            for c in {c.lower() for c in cs}:
-                looked.setdefault(c, []).append(piece)
-    alts = []
-    for c, rests in plain.items():
-        inner = "(?i:" + "|".join(f"(?:{r})" for r in rests) + ")"
-        # One plain literal per case: the engine skips such a branch after a single
-        # comparison, without entering it (a class or a case-blind literal costs more).
-        alts += [re.escape(v) + inner for v in _cases(c)]
-    for c, ps in looked.items():
-        both = "".join(re.escape(v) for v in _cases(c))
-        alts.append(f"(?=[{both}])(?i:" + "|".join(f"(?:{p})" for p in ps) + ")")
-    firsts = set(plain) | set(looked)
-    cls = "".join(sorted({re.escape(x) for c in firsts for x in (c, c.upper())}))
-    return "|".join(alts), cls, left
+            continue
+        for c, sensitive, pre, rest in heads:
+            if pre:
+                rest = f"(?<={pre}.)" + rest if sensitive else f"(?i:(?<={pre}.))" + rest
+            body = rest if sensitive else f"(?i:{rest})"
+            for v in [c] if sensitive else _cases(c):
+                alts = groups.setdefault(v, [])
+                if body not in alts:
+                    alts.append(body)
+    # The engine compares the character with every group in turn: a Latin letter
+    # should not walk past hundreds of Han or Hangul groups, so each script's groups
+    # sit behind a class of their first characters.
+    by_script: dict[str, list[str]] = {}
+    for c in groups:
+        by_script.setdefault(_script(c), []).append(c)
+    out = []
+    for chars in by_script.values():
+        alts = "|".join(re.escape(c) + "(?:" + "|".join(f"(?:{r})" for r in groups[c]) + ")" for c in chars)
+        out.append(alts if len(by_script) == 1 else f"(?=[{_class(chars)}])(?:{alts})")
+    return "|".join(out), _class(groups), left
+
+
+def _class(chars: Iterable[str]) -> str:
+    """Body of a character class of exactly `chars`."""
+    return "".join(sorted({re.escape(c) for c in chars}))
+
+
+def _script(c: str) -> str:
+    o = ord(c)
+    if 0xAC00 <= o <= 0xD7A3 or 0x1100 <= o <= 0x11FF or 0x3130 <= o <= 0x318F:
+        return "hangul"
+    if 0x3040 <= o <= 0x30FF:
+        return "kana"
+    if 0x3400 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF:
+        return "han"
+    return "other"
 
 
 def _cases(c: str) -> list[str]:
-    """`c` and its upper case (when that is one other character)."""
-    up = c.upper()
-    return [c, up] if up != c and len(up) == 1 else [c]
+    """`c` in each of its cases (those that are one character)."""
+    return list(dict.fromkeys(v for v in (c, c.lower(), c.upper()) if len(v) == 1))
 
 
 def _union(patterns: list[str], where: str) -> re.Pattern[str]:
@@ -272,7 +350,10 @@ def _union(patterns: list[str], where: str) -> re.Pattern[str]:
         parts.append(f"(?=[{f_class}])(?:{f_groups})")
     parts += [f"(?i:{p})" for p in f_left]
     # Case-blind inside each cue (the groups above carry the flag), not globally.
-    return re.compile("|".join(parts) or _NEVER)
+    try:
+        return re.compile("|".join(parts) or _NEVER)
+    except re.error:  # e.g. a named group copied into the groups of both cases
+        return re.compile("|".join(f"(?:{p})" for p in patterns) or _NEVER, _FLAGS)
 
 
 def _optional(patterns: list[str], tag: str) -> re.Pattern[str] | None:
