@@ -86,6 +86,8 @@ class Lexicon:
     strong: re.Pattern[str]
     # A public body or a firm putting an AI tool to use: vetoes a title (see relevance).
     adoption: re.Pattern[str]
+    # A notice genre (job vacancy, tender, event): vetoes a title, strong cues too.
+    notice: re.Pattern[str]
     jurisdictions: re.Pattern[str]  # finds any mention; `jurisdiction_cues` tell whose
     jurisdiction_cues: tuple[tuple[re.Pattern[str], JurisdictionCue], ...]
     # The same cues indexed by the (lower-cased) character a match can start with;
@@ -507,6 +509,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         negative=_union(rel.get("negative", []), "relevance.negative"),
         strong=_union(rel.get("strong", []), "relevance.strong"),
         adoption=_union(rel.get("adoption", []), "relevance.adoption"),
+        notice=_union(rel.get("notice", []), "relevance.notice"),
         jurisdictions=jur_re,
         jurisdiction_cues=jur_cues,
         jurisdiction_by_first=jur_index,

@@ -16,13 +16,18 @@ def is_relevant(full: str, lex: Lexicon, title_len: int | None = None) -> bool:
     A title that reports an AI tool put to use ("ministry trials an AI chatbot",
     "政务平台接入DeepSeek") is adoption news, not governance, unless a strong cue
     says otherwise; `title_len` is the length of the title at the start of `full`
-    (None: the whole of `full` is searched).
+    (None: the whole of `full` is searched). A title of a notice genre (a job
+    vacancy, a tender, an event to register for) is never governance news.
     """
     if not lex.ai.search(full):
         return False
+    title_end = len(full) if title_len is None else title_len
+    if lex.notice.search(full, 0, title_end):
+        # A vacancy, a tender or an event notice names rules without changing them.
+        return False
     if lex.strong.search(full):
         return True
-    if lex.adoption.search(full, 0, len(full) if title_len is None else title_len):
+    if lex.adoption.search(full, 0, title_end):
         return False
     if not lex.governance.search(full):
         return False
