@@ -16,7 +16,8 @@ next to nothing):
 - redirects are followed by hand, only to http/https, at most `max_redirects`;
 - the body is streamed and cut off at `max_bytes` *decoded* bytes (a gzip bomb
   is stopped by what it inflates to) and at the whole-request `timeout` (a
-  server dripping one byte a second does not beat it).
+  server dripping one byte a second does not beat it, in its headers either:
+  every socket read and write is given only the time left before the deadline).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from watcher import __version__
@@ -138,6 +140,8 @@ class Fetcher:
                     # (the demo's and tests' local server): never send those through it.
                     trust_env=not _is_loopback(host),
                 )
+                if self._transport is None:
+                    _enforce_deadlines(client)
                 self._clients[host] = client
             return client
 
@@ -145,6 +149,7 @@ class Fetcher:
         """Fetch one source. Never raises for network or HTTP faults: they land in `error`."""
         started = time.monotonic()
         result = FetchResult(source_id=request.source_id, url=request.url)
+        _deadline.at = started + request.timeout
         try:
             self._fetch_into(request, result, started)
         except FetchError as exc:
@@ -154,8 +159,12 @@ class Fetcher:
             result.error = TimeoutFetchError(f"timed out after {request.timeout:g}s")
         except httpx.ConnectError as exc:
             result.error = ConnectFetchError(f"cannot connect: {_reason(exc)}")
+        except (httpx.ReadError, httpx.RemoteProtocolError) as exc:
+            result.error = FetchError(f"connection broken before the answer was complete: {_reason(exc)}")
         except (httpx.HTTPError, httpx.InvalidURL, ValueError, OSError) as exc:
             result.error = FetchError(f"{type(exc).__name__}: {_reason(exc)}")
+        finally:
+            _deadline.at = None
         result.elapsed = time.monotonic() - started
         if result.error is not None:
             result.body = None
@@ -186,6 +195,9 @@ class Fetcher:
                     result.not_modified = True
                     result.etag = resp.headers.get("etag") or request.etag
                     result.last_modified = resp.headers.get("last-modified") or request.last_modified
+                    # Consume the (empty) body: a response closed unread takes its
+                    # connection with it, and then every 304 pays for a new TCP connection.
+                    resp.read()
                     return
                 if status in (202, 204):
                     # 202 is how EUR-Lex and other WAFs answer bots (a challenge page);
@@ -274,6 +286,70 @@ class _Pacer:
             start = max(now, self._next)
             self._next = start + self.interval
         return start - now
+
+
+# -- the whole-request deadline -------------------------------------------------------
+# httpx's timeouts are per socket operation: a server sending one header byte every
+# second never trips them. Each fetch runs in one thread, so the deadline of the fetch
+# in hand is thread-local, and every read, write and connect of the client's sockets
+# gets only the time left before it.
+
+_deadline = threading.local()
+
+
+def _time_left(timeout: float | None, exc: type[Exception]) -> float | None:
+    at = getattr(_deadline, "at", None)
+    if at is None:
+        return timeout
+    left = at - time.monotonic()
+    if left <= 0:
+        raise exc("the whole-request deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream):
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _time_left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _time_left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None):  # noqa: ANN001, ANN201
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname,
+                                                      _time_left(timeout, httpcore.ConnectTimeout)))
+
+    def get_extra_info(self, info: str):  # noqa: ANN201
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self) -> None:
+        self._backend = httpcore.SyncBackend()
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):  # noqa: ANN001, ANN201
+        return _DeadlineStream(self._backend.connect_tcp(host, port, _time_left(timeout, httpcore.ConnectTimeout),
+                                                         local_address, socket_options))
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):  # noqa: ANN001, ANN201
+        return _DeadlineStream(self._backend.connect_unix_socket(
+            path, _time_left(timeout, httpcore.ConnectTimeout), socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def _enforce_deadlines(client: httpx.Client) -> None:
+    """Give every connection pool of `client` (its own, and any proxy's) the deadline backend."""
+    for transport in [client._transport, *client._mounts.values()]:  # noqa: SLF001
+        pool = getattr(transport, "_pool", None)
+        if pool is not None and hasattr(pool, "_network_backend"):
+            pool._network_backend = _DeadlineBackend()  # noqa: SLF001
 
 
 def _is_loopback(netloc: str) -> bool:

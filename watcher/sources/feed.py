@@ -30,6 +30,8 @@ class FeedSource(SourceType, name="feed"):
         import feedparser
 
         assert fetched.body is not None
+        if not fetched.body.strip():
+            raise ParseError(f"empty document: HTTP {fetched.status or 200} with no content, not a feed")
         body = utf8_xml(fetched.body, fetched.content_type, source.encoding)
         body, dropped = _keep_first_entries(body, MAX_ITEMS)
         base = fetched.final_url or source.url

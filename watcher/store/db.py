@@ -105,7 +105,7 @@ def upgrade(engine: Engine) -> None:
 
 def _engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[1] if "///" in url else ""
+        path = _sqlite_path(url)
         if path and path != ":memory:":
             try:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -113,11 +113,51 @@ def _engine(url: str) -> Engine:
                 raise StoreError(f"cannot create the directory of the store {path}: {exc}") from None
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "handle_error", _explain_write_failure)
         return engine
     try:
         return create_engine(url, pool_pre_ping=True)
     except (SQLAlchemyError, ImportError, ValueError) as exc:
         raise StoreError(f"cannot use the store URL {_display(url)}: {_short(exc)}") from None
+
+
+def _sqlite_path(url: str) -> str:
+    """The file a SQLite URL names, for creating its directory ("" when there is none to
+    create): `sqlite:///file:PATH?mode=ro&uri=true` names PATH, and a read-only or
+    in-memory store creates nothing."""
+    from urllib.parse import urlsplit
+
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - create_engine reports a bad URL itself
+        return ""
+    path = parsed.database or ""
+    if parsed.query.get("uri") == "true":
+        if parsed.query.get("mode") in ("ro", "memory") or "mode=memory" in path:
+            return ""
+        if path.startswith("file:"):
+            path = urlsplit(path).path
+    return path
+
+
+# SQLite's names for a write the file system refused: no space (ENOSPC), a file-size
+# limit (EFBIG, which SQLite reports as a bare "disk I/O error"), or a failing disk.
+_WRITE_FAILURES = ("SQLITE_FULL", "SQLITE_IOERR_WRITE", "SQLITE_IOERR_FSYNC", "SQLITE_IOERR_TRUNCATE",
+                   "SQLITE_IOERR_SHMSIZE")
+
+
+def _explain_write_failure(context) -> StoreError | None:  # noqa: ANN001
+    """A write the file system refused becomes a StoreError saying so (exit 3, one line)."""
+    name = getattr(context.original_exception, "sqlite_errorname", "")
+    if name not in _WRITE_FAILURES:
+        return None
+    url = context.engine.url if context.engine is not None else None
+    where = f" {url.database}" if url is not None and url.database else ""
+    return StoreError(f"the store{where} could not be written: {context.original_exception} ({name}): "
+                      "the disk is full, a file-size limit was reached, or the disk is failing; "
+                      "free space, then run the command again (committed work is kept)")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
