@@ -26,7 +26,11 @@ _ERAS = {"令和": 2018, "平成": 1988, "民國": 1911, "民国": 1911, "中華
 _SENTENCE_END = re.compile(r"[。！？!?;；\n…]|\.\.\.|\.(?=\s)")
 _DIGIT = re.compile(r"\d")
 _CJK_DATE_CHARS = re.compile(r"[年년月월日일号號달]")
-_RANGE = re.compile(r"^\s*(?:から|부터|[~〜～\-–—]|至|到)\s*$")
+# A weekday after a date ("1月20日(土)", "12. 10.(수)") stands between it and what follows.
+_WEEKDAY = r"(?:\s*\((?:[月火水木金土日]|[월화수목금토일]|週?[一二三四五六日]|星期[一二三四五六日天]|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\w*\.?)\))?"
+_RANGE = re.compile(rf"^{_WEEKDAY}\s*(?:から|부터|[~〜～\-–—]|至|到)\s*$", re.I)
+# The start of a counted period ("12일부터 40일간", "1日から30日間"): no date obligations apply.
+_PERIOD_START = re.compile(r"^\s*(?:부터|から|起)\s*\d+\s*(?:일간|일 동안|日間|日間|天)|^\s*(?:for|over) (?:a period of )?\d+ days\b", re.I)
 _LATIN_WINDOW = 70  # how far (characters) a cue may sit from the date it qualifies
 _CJK_WINDOW = 30
 _YEAR_ONLY_WINDOW = 8  # a bare year needs its cue right beside it ("2026년 시행")
@@ -71,7 +75,7 @@ class _Patterns:
             re.compile(rf"{cyear}\s*[年년]\s*(?P<mnum>\d{{1,2}})\s*[月월](?:\s*(?P<dnum>\d{{1,2}})\s*[日일])?"),
             re.compile(r"(?P<rel>내후년|내년|올해|금년|明年|今年|本年|再来年|来年|翌年|次年|后年)\s*(?P<mnum>\d{1,2})\s*[月월](?:\s*(?P<dnum>\d{1,2})\s*[日일])?"),
             re.compile(r"(?<![\d年년])(?P<mnum>\d{1,2})\s*[月월]\s*(?P<dnum>\d{1,2})\s*[日일]"),
-            re.compile(r"(?P<relm>다음 ?달|이달|이번 ?달|来月|今月|下个?月|下個月|本月)(?:\s*(?P<dnum>\d{1,2})\s*[日일号號])?"),
+            re.compile(r"(?P<relm>다음 ?달|내달|익월|이달|이번 ?달|来月|今月|下个?月|下個月|本月)(?:\s*(?P<dnum>\d{1,2})\s*[日일号號])?"),
             re.compile(rf"(?:{era}|(?P<year>20\d\d))\s*[年년](?!\s*\d{{1,2}}\s*[月월])"),
             # A day of the dateline's month: "15일부터", "2日から", "1日起" (not "30일 이내",
             # "90日以内", nor the day of a month written before it).
@@ -338,9 +342,14 @@ def extract_dates(
     delay = lex.tags["delay"]
     window = _CJK_WINDOW if is_cjk(full) else _LATIN_WINDOW
     out: set[tuple[str, str]] = set()
+    old_end = -1  # end of the last date dropped as the old date of a change
     for i, f in enumerate(found):
         value = _resolve(f, base)
         if value is None:
+            continue
+        if old_end >= 0 and _LIST_GAP.match(full[old_end : f.start]):
+            # "instead of August 2026 and August 2027": the whole list is old.
+            old_end = f.end
             continue
         s, e = _sentence(full, f.start, f.end)
         prefix, suffix = full[s : f.start], full[f.end : e]
@@ -350,6 +359,9 @@ def extract_dates(
             # ("意見募集期間は D1から D2まで"), not the range word before it.
             prefix = full[s : prev.start]
         if lex.date_old.search(prefix.rstrip()):
+            old_end = f.end
+            continue
+        if _PERIOD_START.match(full[f.end : f.end + 20]):
             continue
         nxt = found[i + 1] if i + 1 < len(found) else None
         if nxt is not None and nxt.start < e:
@@ -373,6 +385,9 @@ def extract_dates(
         # Ties go to the first kind of this order: "have until D to comply" is effective.
         scored = [(d, rank, kind) for rank, (kind, d) in enumerate(dists.items()) if d is not None]
         if not scored:
+            if f.relative is not None and f.relative[0] == _BARE_DAY and lex.took_effect.search(full, s, e):
+                # "韓国で22日、… が施行された": the day the rules took effect.
+                out.add((value, EFFECTIVE))
             continue
         d, _, kind = min(scored)
         if kind == EVENT or (f.year_only and d > _YEAR_ONLY_WINDOW):
