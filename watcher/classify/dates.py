@@ -31,6 +31,8 @@ _WEEKDAY = r"(?:\s*\((?:[月火水木金土日]|[월화수목금토일]|週?[一
 _RANGE = re.compile(rf"^{_WEEKDAY}\s*(?:から|부터|[~〜～\-–—]|至|到)\s*$", re.I)
 # The start of a counted period ("12일부터 40일간", "1日から30日間"): no date obligations apply.
 _PERIOD_START = re.compile(r"^\s*(?:부터|から|起)\s*\d+\s*(?:일간|일 동안|日間|日間|天)|^\s*(?:for|over) (?:a period of )?\d+ days\b", re.I)
+_KN = "[〇零一二三四五六七八九十百]"  # Chinese numerals
+_KDIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
 _LATIN_WINDOW = 70  # how far (characters) a cue may sit from the date it qualifies
 _CJK_WINDOW = 30
 _YEAR_ONLY_WINDOW = 8  # a bare year needs its cue right beside it ("2026년 시행")
@@ -69,14 +71,16 @@ class _Patterns:
                 re.I,
             ),
         ]
-        era = r"(?P<era>中華民國|中华民国|令和|平成|民國|民国)\s*(?P<eyear>\d{1,3}|元)"
-        cyear = rf"(?:{era}|(?P<year>(?:19|20)\d\d)|(?P<roc>1[0-4]\d))"
+        # Numbers in digits or in Chinese numerals ("令和七年九月一日", "二〇二六年一月").
+        n2 = rf"(?:\d{{1,2}}|{_KN}{{1,3}})"
+        era = rf"(?P<era>中華民國|中华民国|令和|平成|民國|民国)\s*(?P<eyear>\d{{1,3}}|元|{_KN}{{1,5}})"
+        cyear = rf"(?:{era}|(?P<year>(?:19|20)\d\d)|(?P<kyear>[一二][〇零一二三四五六七八九]{{3}})|(?P<roc>1[0-4]\d))"
         self.cjk = [
-            re.compile(rf"{cyear}\s*[年년]\s*(?P<mnum>\d{{1,2}})\s*[月월](?:\s*(?P<dnum>\d{{1,2}})\s*[日일])?"),
+            re.compile(rf"{cyear}\s*[年년]\s*(?P<mnum>{n2})\s*[月월](?:\s*(?P<dnum>{n2})\s*[日일])?"),
             re.compile(r"(?P<rel>내후년|내년|올해|금년|明年|今年|本年|再来年|来年|翌年|次年|后年)\s*(?P<mnum>\d{1,2})\s*[月월](?:\s*(?P<dnum>\d{1,2})\s*[日일])?"),
-            re.compile(r"(?<![\d年년])(?P<mnum>\d{1,2})\s*[月월]\s*(?P<dnum>\d{1,2})\s*[日일]"),
+            re.compile(rf"(?<![\d年년〇零一二三四五六七八九十百])(?P<mnum>{n2})\s*[月월]\s*(?P<dnum>{n2})\s*[日일]"),
             re.compile(r"(?P<relm>다음 ?달|내달|익월|이달|이번 ?달|来月|今月|下个?月|下個月|本月)(?:\s*(?P<dnum>\d{1,2})\s*[日일号號])?"),
-            re.compile(rf"(?:{era}|(?P<year>20\d\d))\s*[年년](?!\s*\d{{1,2}}\s*[月월])"),
+            re.compile(rf"(?:{era}|(?P<year>20\d\d)|(?P<kyear>二[〇零][一二三四五六七八九〇零][〇零一二三四五六七八九]))\s*[年년](?!\s*{n2}\s*[月월])"),
             # A day of the dateline's month: "15일부터", "2日から", "1日起" (not "30일 이내",
             # "90日以内", nor the day of a month written before it).
             # Counted days ("공포 후 30일부터", "公布後20日を経過した日から") are relative, not days.
@@ -114,6 +118,25 @@ _BARE_DAY = -99  # "15일부터": a day of the dateline's month (or of the next 
 _TODAY = -98  # "오늘부터": the dateline itself
 _SAME = -97  # "by the same date": the date before it
 _LIST_GAP = re.compile(r"^\s*(?:,|과|와|및|and|or|や|と|和|及)\s*$", re.I)
+
+
+def _num(s: str) -> int:
+    """A number in digits or Chinese numerals: "12", "十二", "一百十三", "二〇二六"."""
+    if s.isdigit() and s.isascii():
+        return int(s)
+    if s == "元":
+        return 1
+    if "十" not in s and "百" not in s:
+        return int("".join(str(_KDIGITS[c]) for c in s))  # positional: 二〇二六
+    total = cur = 0
+    for c in s:
+        if c == "百":
+            total, cur = total + (cur or 1) * 100, 0
+        elif c == "十":
+            total, cur = total + (cur or 1) * 10, 0
+        else:
+            cur = _KDIGITS[c]
+    return total + cur
 
 
 def _iso(y: int, m: int | None = None, d: int | None = None) -> str | None:
@@ -184,8 +207,8 @@ def _find(full: str, lex: Lexicon) -> list[_Found]:
     for i, rx in enumerate(cjk_rxs):
         for m in rx.finditer(full):
             g = m.groupdict()
-            mon = int(g["mnum"]) if g.get("mnum") else None
-            day = int(g["dnum"]) if g.get("dnum") else None
+            mon = _num(g["mnum"]) if g.get("mnum") else None
+            day = _num(g["dnum"]) if g.get("dnum") else None
             if g.get("rel"):
                 raw.append(_Found(m.start(), m.end(), None, False, (mon or 0, day, _REL_YEARS[g["rel"]])))
                 continue
@@ -198,12 +221,13 @@ def _find(full: str, lex: Lexicon) -> list[_Found]:
                 raw.append(_Found(m.start(), m.end(), None, False, (_BARE_DAY, int(g["bday"]), None)))
                 continue
             if g.get("era"):
-                n = 1 if g["eyear"] == "元" else int(g["eyear"])
-                y = _ERAS[g["era"]] + n
+                y = _ERAS[g["era"]] + _num(g["eyear"])
             elif g.get("roc"):
                 y = 1911 + int(g["roc"])
             elif g.get("year"):
                 y = int(g["year"])
+            elif g.get("kyear"):
+                y = _num(g["kyear"])
             else:
                 raw.append(_Found(m.start(), m.end(), None, False, (mon or 0, day, None)))
                 continue
