@@ -67,7 +67,13 @@ class _Patterns:
             re.compile(rf"\b{day}\s+{mon}(?![\w.,]*\s*\d)", re.I),
             re.compile(rf"\b{mon}\s+{day}\b(?!,?\s*\d)", re.I),
             re.compile(
-                rf"\b(?:late|early|mid-?|(?:the )?end of|in|from|by|until|before|starting|as of|beginning)\s+{year}\b(?![-/]\d)",
+                rf"\b(?:late|early|mid-?|(?:the )?end of|(?:the )?(?:first|second|latter) half of|(?:the )?(?:first|second|third|fourth|last) quarter of|later in|in|from|by|until|before|starting|as of|beginning)\s+{year}\b(?![-/]\d)",
+                re.I,
+            ),
+            # A month without a year after a start word ("from September"): the
+            # dateline's year decides.
+            re.compile(
+                rf"(?:(?<=\bfrom )|(?<=\bby )|(?<=\buntil )|(?<=\bin )|(?<=\bstarting )|(?<=\bas of )|(?<=\bbeginning )){mon}\b(?!\.?\s*\d)(?!\s+(?:of\s+)?(?:next|this|last) year)",
                 re.I,
             ),
         ]
@@ -80,6 +86,12 @@ class _Patterns:
             re.compile(r"(?P<rel>내후년|내년|올해|금년|明年|今年|本年|再来年|来年|翌年|次年|后年)\s*(?P<mnum>\d{1,2})\s*[月월](?:\s*(?P<dnum>\d{1,2})\s*[日일])?"),
             re.compile(rf"(?<![\d年년〇零一二三四五六七八九十百])(?P<mnum>{n2})\s*[月월]\s*(?P<dnum>{n2})\s*[日일]"),
             re.compile(r"(?P<relm>다음 ?달|내달|익월|이달|이번 ?달|来月|今月|下个?月|下個月|本月)(?:\s*(?P<dnum>\d{1,2})\s*[日일号號])?"),
+            # A month alone ("9월부터", "9月から", "9月起"): the dateline's year decides.
+            re.compile(rf"(?<![\d年년/.〇零一二三四五六七八九十百])(?P<monly>\d{{1,2}}|{_KN}{{1,2}})\s*[月월](?!\s*(?:\d|{_KN}))"
+                       # ... followed by a particle or a start word, not by a noun ("4월 총선")
+                       # nor a count of months ("3月を超えない範囲", "3月以内").
+                       r"(?=\s*(?:부터|까지|중|말|초|께|에(?!\s*(?:걸|걸쳐))|から|まで|に|中|末|以降|頃|起|前|底|初|份|開始|开始|施行|實施|实施|生效|시행|적용|適用))"
+                       r"(?!\s*(?:を超え|以内|以上|未満|間|を経過|が経過|後|内|이내|간|동안|후|전|之内|之內|內))"),
             re.compile(rf"(?:{era}|(?P<year>20\d\d)|(?P<kyear>二[〇零][一二三四五六七八九〇零][〇零一二三四五六七八九]))\s*[年년](?!\s*{n2}\s*[月월])"),
             # A day of the dateline's month: "15일부터", "2日から", "1日起" (not "30일 이내",
             # "90日以内", nor the day of a month written before it).
@@ -153,7 +165,8 @@ def _iso(y: int, m: int | None = None, d: int | None = None) -> str | None:
 
 # Which of `_Patterns.latin` start with the month name, and which with the day
 # before it; the others (ISO dates, bare years) are scanned whole.
-_MONTH_FIRST = frozenset({1, 3, 4, 6})
+_MONTH_FIRST = frozenset({1, 3, 4, 6, 8})
+_LATIN_YEAR_ONLY = 7
 _DAY_FIRST = frozenset({0, 5})
 _DAY_REACH = 9  # "31st of " before the month name
 
@@ -198,10 +211,12 @@ def _find(full: str, lex: Lexicon) -> list[_Found]:
                 raw.append(_Found(m.start(), m.end(), None, False, (mon or 0, None, _REL_YEARS[g["rel"].lower()])))
             elif g.get("year"):
                 y = int(g["year"])
-                year_only = i == len(pats.latin) - 1
+                year_only = i == _LATIN_YEAR_ONLY
                 raw.append(_Found(m.start(), m.end(), _iso(y, None if year_only else mon, day), year_only))
             elif mon and day:
                 raw.append(_Found(m.start(), m.end(), None, False, (mon, day, None)))
+            elif mon:  # a month alone: its cue must be right beside it, as a year's
+                raw.append(_Found(m.start(), m.end(), None, True, (mon, None, None)))
     # The CJK forms all need one of these characters; most English texts have none.
     cjk_rxs = pats.cjk if _CJK_DATE_CHARS.search(full) else []
     for i, rx in enumerate(cjk_rxs):
@@ -216,6 +231,11 @@ def _find(full: str, lex: Lexicon) -> list[_Found]:
                 # "다음 달 5일", "来月5日": month 0 stands for the base's month plus `plus`.
                 plus = 0 if g["relm"] in _THIS_MONTH else 1
                 raw.append(_Found(m.start(), m.end(), None, False, (-plus, day, None)))
+                continue
+            if g.get("monly"):
+                mo = _num(g["monly"])
+                if 1 <= mo <= 12:
+                    raw.append(_Found(m.start(), m.end(), None, True, (mo, None, None)))
                 continue
             if g.get("bday"):
                 raw.append(_Found(m.start(), m.end(), None, False, (_BARE_DAY, int(g["bday"]), None)))
