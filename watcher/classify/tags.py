@@ -8,6 +8,9 @@ from watcher.classify.lexicon import TAGS, Lexicon
 
 _BEFORE = 40
 _AFTER = 60
+# A draft text named inside a new-law cue ("approves draft law"), not a bill or an
+# amending bill (법 개정안 … 통과, 法案に署名 are laws passed).
+_DRAFT_TEXT = re.compile(r"\bdraft\b|草案|초안|素案|原案|意见稿|意見稿", re.I)
 _SENTENCE_END = re.compile(r"[。！？!?;；\n]|\.(?=\s)")
 
 
@@ -30,6 +33,9 @@ def _has_cue(full: str, lex: Lexicon, tag: str) -> bool:
         if before is not None and before.search(full[max(0, m.start() - _BEFORE) : m.start()]):
             continue
         if after is not None and after.match(full[m.end() : m.end() + _AFTER]):
+            continue
+        if tag == "new-law" and _DRAFT_TEXT.search(m.group()):
+            # "cabinet approves draft law": the draft goes to parliament, no law yet.
             continue
         if tag == "guidance":
             # Guidance words in a sentence about a draft describe the draft ("the draft
