@@ -758,3 +758,99 @@ def test_general_false_cues_voided(title: str, text: str, tag: str) -> None:
 def test_today_and_headline_clause_dates(title: str, text: str, published: str, date: str) -> None:
     c = classify_item(title, text, published=published)
     assert {"date": date, "kind": "effective"} in c.dates
+
+
+# --- notice genres, AI cues, penalty clauses, revised guidelines, dates -----------
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("Job posting: Senior AI Policy Analyst — national data regulator", "Help implement the AI Act. Applications close 3 May 2026."),
+        ("Webinar: What the Colorado AI Act means for insurers", "Register by 10 March; the law applies from 30 June 2026."),
+        ("AI規制に関するシンポジウム開催のご案内", "AI法の施行状況について講演します。申込締切：3月5日。"),
+        ("[채용] AI 정책연구 전문가 채용 공고", "인공지능 기본법 하위법령 연구를 지원할 연구원을 모집합니다."),
+        ("某市数据局人工智能平台采购项目中标结果公告", "中标金额：人民币980,000元。"),
+        ("「生成式AI法制」座談會即日起開放報名", "議程包括人工智慧基本法草案評析。"),
+    ],
+)
+def test_notice_genres_are_not_governance(title: str, text: str) -> None:
+    assert not classify_item(title, text).relevant
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("Regulator finalises rules for high-frequency trading systems", "Firms running algorithmic trading must register their strategies."),
+        ("City adopts rules on automated hiring decision tools", "Employers must audit the tools every year."),
+        ("交易所发布程序化交易监管细则", "细则自2026年3月1日起施行。"),
+        ("Ministry proposes labelling duty for synthetically generated images", "Platforms would have to mark such content."),
+    ],
+)
+def test_algorithmic_trading_and_synthetic_content_are_ai(title: str, text: str) -> None:
+    assert classify_item(title, text).relevant
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("人工智能安全法草案公布", "违规企业最高可被处以营业额5%的罚款。"),
+        ("AI 표시 의무 도입 법안 발의", "위반 시 최대 3천만원의 과태료와 과징금이 부과될 수 있다."),
+        ("Senate bill sets duties for chatbot operators", "Operators could face fines of up to $10,000 per violation."),
+        ("AI事業者向けに注意喚起", "事業者及び利用者等に対して注意喚起を行った。"),
+    ],
+)
+def test_penalty_clauses_are_no_enforcement_action(title: str, text: str) -> None:
+    assert "enforcement-action" not in classify_item(title, text).tags
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("과기정통부, 'AI 윤리 원칙' 3년 만에 개정", "개정 원칙은 생성형 AI 위험을 반영했다."),
+        ("金管會公告「金融業運用AI指引」修訂版", "新增生成式AI的風險管理重點。"),
+    ],
+)
+def test_revised_principles_are_guidance_not_amendment(title: str, text: str) -> None:
+    c = classify_item(title, text)
+    assert "amendment" not in c.tags
+
+
+def test_cabinet_approved_draft_law_is_a_draft() -> None:
+    c = classify_item("Cabinet approves draft law on AI oversight authority", "The bill now goes to parliament.")
+    assert "new-law" not in c.tags
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [
+        ("人工知能基本計画に関する規定の施行期日を令和八年四月一日とする政令を閣議決定した。", "2026-02-01", [("2026-04-01", "effective")]),
+        ("人工智能生成内容标识办法自二〇二六年一月起施行。", "2025-10-01", [("2026-01", "effective")]),
+        ("人工智慧產品責任條例自民國一百十五年七月一日施行。", "2026-01-01", [("2026-07-01", "effective")]),
+        ("AI 저작권 고시는 10월부터 시행된다.", "2026-05-20", [("2026-10", "effective")]),
+        ("The AI transparency rules apply from November, the ministry said.", "2026-05-20", [("2026-11", "effective")]),
+        ("AI Act obligations for these systems apply from the second half of 2027.", "2026-05-20", [("2027", "effective")]),
+    ],
+)
+def test_chinese_numerals_months_and_halves(text: str, published: str, expected: list[tuple[str, str]]) -> None:
+    assert dates(classify_item("AI rules", text, published=published)) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "published", "expected"),
+    [
+        # the old dates of a move, listed
+        ("Council proposes later AI Act dates", "High-risk duties would apply from 1 March 2028 and 1 March 2029, instead of August 2026 and August 2027.", "2025-12-01", [("2028-03-01", "effective"), ("2029-03-01", "effective")]),
+        # a past schedule
+        ("Agency drops AI chip rule", "The rule's requirements were set to take effect on June 1.", "2025-05-20", []),
+        # a counted consultation period's start, and 내달
+        ("AI 고시 제정안 행정예고", "15일부터 20일간 행정예고하며 의견은 내달 4일까지 받는다.", "2026-03-10", [("2026-04-04", "deadline")]),
+        # a range with weekdays, then a duty to publish
+        ("AIガイドライン案の意見募集", "意見募集期間：2026年2月2日(月)から2026年3月3日(火)まで。", "2026-02-01", [("2026-03-03", "deadline")]),
+        ("Policy for agencies' use of AI", "Agencies must publish an AI use statement by 30 June 2026.", "2026-01-15", [("2026-06-30", "deadline")]),
+        # grace period until D
+        ("AI法の義務が適用開始", "既存モデルには2028年1月1日までの猶予がある。", "2026-08-03", [("2028-01-01", "effective")]),
+    ],
+)
+def test_spurious_and_grace_dates(title: str, text: str, published: str, expected: list[tuple[str, str]]) -> None:
+    assert dates(classify_item(title, text, published=published)) == expected
