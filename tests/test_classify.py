@@ -854,3 +854,17 @@ def test_chinese_numerals_months_and_halves(text: str, published: str, expected:
 )
 def test_spurious_and_grace_dates(title: str, text: str, published: str, expected: list[tuple[str, str]]) -> None:
     assert dates(classify_item(title, text, published=published)) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        ("부산시, 'AI 행정서비스 운영 지침' 시행", "부산시는 생성형 AI를 행정에 활용할 때의 원칙을 담은 지침을 시행했다.", ["KR-26"]),
+        ("《北京市人工智能伦理治理条例》表决通过", "北京市人民代表大会常务委员会表决通过该条例。", ["CN-BJ"]),
+        ("北京市网信办对一款AI应用作出行政处罚", "北京市网信办依据《生成式人工智能服务管理暂行办法》责令其整改。", ["CN"]),
+        ("伊利諾州通過AI面試法修正案", "伊利諾州州長簽署法案，要求雇主揭露AI使用。", ["US-IL"]),
+        ("Parliament passes national AI law implementing the EU AI Act", "Poland's new act designates the market surveillance authority.", ["PL"]),
+    ],
+)
+def test_subdivisions_and_implemented_eu_law(title: str, text: str, expected: list[str]) -> None:
+    assert classify_item(title, text).jurisdictions == expected
