@@ -868,3 +868,14 @@ def test_spurious_and_grace_dates(title: str, text: str, published: str, expecte
 )
 def test_subdivisions_and_implemented_eu_law(title: str, text: str, expected: list[str]) -> None:
     assert classify_item(title, text).jurisdictions == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("立法院三讀通過人工智慧產品標示法", "業者應標示AI生成內容。本法施行日期由行政院定之。"),
+        ("AI事業者向けの安全対策ガイドを公表", "各組織が自主的に適用することを想定した文書である。"),
+    ],
+)
+def test_no_enforcement_date_when_none_is_stated(title: str, text: str) -> None:
+    assert "enforcement-date" not in classify_item(title, text).tags
