@@ -231,7 +231,8 @@ def _print_poll_summary(report: Any, elapsed: float) -> None:
     baselined = [o for o in report.outcomes if o.status == "baseline"]
     if baselined:
         items = sum(o.items or 0 for o in baselined)
-        click.echo(f"  baseline: {items} items of {len(baselined)} new sources stored and classified, not alerted")
+        plural = "s" if len(baselined) != 1 else ""
+        click.echo(f"  baseline: {items} items stored from {len(baselined)} new source{plural}, classified, not alerted")
     for o in report.outcomes:
         if o.status == "error":
             click.echo(f"  failed   {o.source_id}: {o.error}", err=True)

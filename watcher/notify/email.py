@@ -26,7 +26,7 @@ SMTP_KEYS = {"host", "port", "starttls", "tls", "username", "password", "timeout
 def _smtp(value: dict) -> str | None:
     unknown = set(value) - SMTP_KEYS
     if unknown:
-        return f"unknown smtp key(s) {sorted(unknown)}; allowed: {sorted(SMTP_KEYS)}"
+        return f"unknown smtp key(s) {sorted(map(str, unknown))}; allowed: {sorted(SMTP_KEYS)}"
     if not value.get("host"):
         return "smtp needs a 'host'"
     if "port" in value and not isinstance(value["port"], int):

@@ -40,7 +40,7 @@ _INLINE_TAG = re.compile(r"</?(?:em|strong|b|i|u|mark|span|font|sub|sup)\b[^>]*>
 def _fields(value: dict) -> str | None:
     unknown = set(value) - set(FIELD_NAMES)
     if unknown:
-        return f"unknown field(s) {sorted(unknown)}; map any of: {', '.join(FIELD_NAMES)}"
+        return f"unknown field(s) {sorted(map(str, unknown))}; map any of: {', '.join(FIELD_NAMES)}"
     if "title" not in value:
         return "must map at least 'title' (and 'id' or 'url' for identity)"
     if not all(isinstance(v, str) and v for v in value.values()):
