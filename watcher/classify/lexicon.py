@@ -18,19 +18,9 @@ from typing import Any
 
 import yaml
 
-LEXICON_DIR = Path(__file__).with_name("lexicons")
+from watcher.vocabulary import TAGS  # the nine tags, defined once for the whole package
 
-TAGS: tuple[str, ...] = (
-    "new-law",
-    "new-decree",
-    "draft",
-    "consultation",
-    "guidance",
-    "amendment",
-    "enforcement-date",
-    "delay",
-    "enforcement-action",
-)
+LEXICON_DIR = Path(__file__).with_name("lexicons")
 
 _FLAGS = re.IGNORECASE
 
