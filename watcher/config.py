@@ -261,23 +261,32 @@ class _Validator:
 
     # -- sources ----------------------------------------------------------
 
-    def source(self, index: int, raw: Any, defaults: dict[str, Any]) -> SourceConfig | None:
-        from watcher.sources import source_types
-
+    def entry(self, what: str, index: int, raw: Any, types: dict[str, Any], common: dict[str, Key],
+              needs: str) -> tuple[str, Any, dict[str, Any]] | None:
+        """The part sources and channels share: a mapping with an id and a registered
+        type whose declared keys (with the common ones) are checked. Returns
+        (where, the type's class or None, the good values), or None for a non-mapping."""
         if not isinstance(raw, dict):
-            self.problem(f"source #{index + 1}", "", "must be a mapping with id, type, url, jurisdiction")
+            self.problem(f"{what} #{index + 1}", "", f"must be a mapping with {needs}")
             return None
         ident = raw.get("id")
-        where = f"source '{ident}'" if isinstance(ident, str) and ident else f"source #{index + 1}"
-        before = len(self.problems)
-        types = source_types()
+        where = f"{what} '{ident}'" if isinstance(ident, str) and ident else f"{what} #{index + 1}"
         kind = types.get(raw.get("type")) if isinstance(raw.get("type"), str) else None
-        allowed = {**SOURCE_KEYS, **(kind.keys if kind else {})}
-        values = self.keys(raw, allowed, where)
+        values = self.keys(raw, {**common, **(kind.keys if kind else {})}, where)
         if "type" in values and kind is None:
             self.problem(where, "type", f"unknown type '{values['type']}'" + _suggest(values["type"], types) + f"; one of: {', '.join(types)}")
         if "id" in values and not _ID.match(values["id"]):
             self.problem(where, "id", f"'{values['id']}' must be lower case letters, digits and '-'")
+        return where, kind, values
+
+    def source(self, index: int, raw: Any, defaults: dict[str, Any]) -> SourceConfig | None:
+        from watcher.sources import source_types
+
+        before = len(self.problems)
+        checked = self.entry("source", index, raw, source_types(), SOURCE_KEYS, "id, type, url, jurisdiction")
+        if checked is None:
+            return None
+        where, kind, values = checked
         if "url" in values:
             self.url(values["url"], where, "url")
         codes = self.jurisdictions(values.get("jurisdiction"), where, "jurisdiction")
@@ -325,19 +334,11 @@ class _Validator:
     def channel(self, index: int, raw: Any) -> ChannelConfig | None:
         from watcher.notify import channel_types
 
-        if not isinstance(raw, dict):
-            self.problem(f"channel #{index + 1}", "", "must be a mapping with id and type")
-            return None
-        ident = raw.get("id")
-        where = f"channel '{ident}'" if isinstance(ident, str) and ident else f"channel #{index + 1}"
         before = len(self.problems)
-        types = channel_types()
-        kind = types.get(raw.get("type")) if isinstance(raw.get("type"), str) else None
-        values = self.keys(raw, {**CHANNEL_KEYS, **(kind.keys if kind else {})}, where)
-        if "type" in values and kind is None:
-            self.problem(where, "type", f"unknown type '{values['type']}'" + _suggest(values["type"], types) + f"; one of: {', '.join(types)}")
-        if "id" in values and not _ID.match(values["id"]):
-            self.problem(where, "id", f"'{values['id']}' must be lower case letters, digits and '-'")
+        checked = self.entry("channel", index, raw, channel_types(), CHANNEL_KEYS, "id and type")
+        if checked is None:
+            return None
+        where, kind, values = checked
         mode = values.get("mode", "digest")
         if mode not in ("digest", "instant"):
             self.problem(where, "mode", f"'{mode}' must be 'digest' or 'instant'")
