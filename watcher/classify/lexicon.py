@@ -371,7 +371,7 @@ def _as_list(value: Any, where: str) -> list[str]:
     return list(value)
 
 
-class _StrictLoader(yaml.SafeLoader):
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present
     """SafeLoader that refuses duplicate keys (YAML would silently keep the last)."""
 
 
