@@ -16,7 +16,8 @@ STYLES = {"cold": ("-", "o"), "warm": ("--", "s"), "changed": (":", "^")}
 
 
 def main(src: str, dst: str) -> None:
-    data = json.load(open(src))
+    with open(src) as f:
+        data = json.load(f)
     fig, ax = plt.subplots(figsize=(7.5, 5))
     tools = sorted({t for per in data["sizes"].values() for t in per}, key=lambda t: t != "watcher")
     for tool in tools:

@@ -30,6 +30,7 @@ Everything runs under a temporary work directory (removed at the end unless
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -190,10 +191,8 @@ def measure(cmd: list[str], cwd: Path, log: Path, timeout: float, env: dict[str,
 
         def kill() -> None:
             timed_out.set()
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
         timer = threading.Timer(timeout, kill)
         timer.start()
@@ -677,10 +676,8 @@ def main() -> int:
     finally:
         nginx.stop()
         for proc in list(_live):
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
         if args.keep:
             print(f"kept {work}", flush=True)
         else:
