@@ -103,16 +103,12 @@ def check_config(settings: Settings, fmt: str) -> None:
     """
     from collections import Counter
 
-    from watcher.sources import source_types
-
     config = settings.config()
-    types = source_types()
-    pending = [s for s in config.sources if not types[s.type].supported]
     if fmt == "json":
         _print_json({
             "config": str(config.path),
-            "sources": [{"id": s.id, "type": s.type, "jurisdictions": list(s.jurisdictions), "interval": s.interval,
-                         "supported": types[s.type].supported} for s in config.sources],
+            "sources": [{"id": s.id, "type": s.type, "jurisdictions": list(s.jurisdictions), "interval": s.interval}
+                        for s in config.sources],
             "channels": [{"id": c.id, "type": c.type, "mode": c.mode} for c in config.channels],
         })
         return
@@ -122,9 +118,6 @@ def check_config(settings: Settings, fmt: str) -> None:
     click.echo(f"  {len(config.sources)} sources: " + ", ".join(f"{n} {t}" for t, n in by_type.most_common()))
     click.echo("  jurisdictions: " + ", ".join(f"{j} {n}" for j, n in sorted(by_jur.items())))
     click.echo(f"  {len(config.channels)} channels" + (": " + ", ".join(f"{c.id} ({c.type}, {c.mode})" for c in config.channels) if config.channels else ""))
-    if pending:
-        click.echo(f"  note: {len(pending)} sources of type {', '.join(sorted({s.type for s in pending}))} "
-                   "are validated but not yet polled (support for them is not built yet)")
     for source_id, error in _selector_faults(settings, config):
         click.echo(f"  warning: source '{source_id}': on its last fetch {error}", err=True)
 
@@ -224,7 +217,7 @@ def _print_poll_summary(report: Any, elapsed: float) -> None:
     updated = sum(o.updated for o in report.outcomes)
     parts = [f"{report.count('changed')} changed ({new} new, {updated} updated)"]
     for status, label in (("unchanged", "unchanged"), ("not-modified", "not modified (304)"),
-                          ("baseline", "baselined"), ("error", "failed"), ("unsupported", "not yet supported")):
+                          ("baseline", "baselined"), ("error", "failed")):
         if n := report.count(status):
             parts.append(f"{n} {label}")
     click.echo(f"Polled {len(report.outcomes)} sources in {elapsed:.1f}s: " + ", ".join(parts) + ".")
@@ -236,8 +229,6 @@ def _print_poll_summary(report: Any, elapsed: float) -> None:
     for o in report.outcomes:
         if o.status == "error":
             click.echo(f"  failed   {o.source_id}: {o.error}", err=True)
-        elif o.status == "unsupported":
-            click.echo(f"  skipped  {o.source_id}: {o.error}", err=True)
 
 
 # -- changes / show ---------------------------------------------------------------
@@ -466,11 +457,9 @@ def sources(settings: Settings, fmt: str) -> None:
       watcher sources
       watcher sources --format json | jq '.[] | select(.consecutive_failures > 0)'
     """
-    from watcher.sources import source_types
     from watcher.store.queries import iso, source_states
 
     config = settings.config()
-    types = source_types()
     with settings.store() as store, store.session() as session:
         states = source_states(session)
     redact = _redactor(config.substituted)
@@ -478,9 +467,7 @@ def sources(settings: Settings, fmt: str) -> None:
     for s in config.sources:
         st = states.get(s.id)
         failures = st.consecutive_failures if st else 0
-        if not types[s.type].supported:
-            health = "not yet supported"
-        elif st is None or st.last_attempt_at is None:
+        if st is None or st.last_attempt_at is None:
             health = "never polled"
         elif failures:
             health = "failing"
@@ -508,7 +495,7 @@ def sources(settings: Settings, fmt: str) -> None:
     headers = ["id", "where", "type", "state", "last success", "fails", "next poll", "last error"]
     body = [[r["id"], ",".join(r["jurisdictions"]), r["type"], r["state"], when(r["last_success"]),
              str(r["consecutive_failures"]), when(r["next_poll"]), r["last_error"] or ""] for r in rows]
-    colours = {"ok": "green", "failing": "red", "never polled": "yellow", "not yet supported": "dim"}
+    colours = {"ok": "green", "failing": "red", "never polled": "yellow"}
     _print_fitted_table(Console(), headers, body, flex="last error", right={"fails"}, styles={"state": colours},
                         droppable=("next poll", "type", "where"))
 

@@ -39,7 +39,7 @@ from watcher.store.writes import (
 @dataclass(slots=True)
 class SourceOutcome:
     """What one source's poll came to. `status` is one of:
-    changed, unchanged, not-modified, baseline, error, unsupported."""
+    changed, unchanged, not-modified, baseline, error."""
 
     source_id: str
     status: str
@@ -123,10 +123,6 @@ def poll_sources(
             session.commit()
             requests = []
             for source in sources:
-                if not types[source.type].supported:
-                    done(SourceOutcome(source.id, "unsupported",
-                                       error=f"source type '{source.type}' is not yet supported; it is skipped"))
-                    continue
                 state = states[source.id]
                 requests.append(FetchRequest(
                     source_id=source.id, url=source.url, timeout=source.timeout, etag=state.etag,

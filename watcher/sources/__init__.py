@@ -68,8 +68,6 @@ class SourceType:
     registry: ClassVar[dict[str, type[SourceType]]] = {}
     name: ClassVar[str]
     keys: ClassVar[dict[str, Key]] = {}
-    # False for types that are configured and validated but not polled yet.
-    supported: ClassVar[bool] = True
 
     def __init_subclass__(cls, *, name: str, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
