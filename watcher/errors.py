@@ -84,7 +84,3 @@ class RedirectFetchError(FetchError):
 
 class ParseError(WatcherError):
     """A fetched document could not be turned into items (not a feed, soft block...)."""
-
-
-class NotSupportedError(WatcherError):
-    """A capability that is configured but not built yet; reported, never a traceback."""
