@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from watcher.config import Config
     from watcher.store.db import Store
 
-EXIT_OK, EXIT_USAGE, EXIT_FAILURES = 0, 2, 3
+EXIT_FAILURES = 3  # SPEC.md: the command ran but some sources or deliveries failed (2 comes with UsageError)
 
 
 @dataclass

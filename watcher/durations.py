@@ -20,15 +20,6 @@ def parse_duration(text: str) -> float:
     return seconds
 
 
-def format_duration(seconds: float) -> str:
-    """The shortest exact spelling of `seconds` (3600 -> ``1h``)."""
-    for unit in ("d", "h", "m"):
-        size = _UNIT_SECONDS[unit]
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{seconds:g}s"
-
-
 def parse_since(text: str, now: datetime) -> datetime:
     """A `--since` value: a duration back from `now` (``7d``) or an ISO date/time (UTC if naive)."""
     try:

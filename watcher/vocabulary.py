@@ -14,4 +14,3 @@ TAGS = (
     "delay",
     "enforcement-action",
 )
-DATE_KINDS = ("effective", "deadline")

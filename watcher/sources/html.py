@@ -66,8 +66,3 @@ def main_text(tree: LexborHTMLParser, selector: str | None = None) -> str:
             if text:
                 return text
     return ""
-
-
-def title_of(tree: LexborHTMLParser) -> str:
-    node = tree.css_first("title") or tree.css_first("h1")
-    return " ".join(node.text().split()) if node is not None else ""
