@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,37 +113,9 @@ class Lexicon:
 _NEVER = r"(?!x)x"  # matches nothing: stands in for an empty cue list
 
 
-def _split_top(p: str) -> list[str]:
-    """`p` cut at each '|' outside any group or character class."""
-    pieces, depth, i, in_class, start = [], 0, 0, False, 0
-    while i < len(p):
-        c = p[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-            if p[i + 1 : i + 2] == "]":
-                i += 1
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            pieces.append(p[start:i])
-            start = i + 1
-        i += 1
-    pieces.append(p[start:])
-    return pieces
-
-
-_SPECIAL = set("\\()[]{}.^$*+?|")
-
-
-def _close(p: str, start: int) -> int:
-    """Index of the ')' closing the group opened at p[start]."""
+def _top_level(p: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """(index, character, group depth after it) for each character of the regex `p`
+    from `start` that is neither escaped nor inside a character class."""
     depth, i, in_class = 0, start, False
     while i < len(p):
         c = p[i]
@@ -154,14 +126,31 @@ def _close(p: str, start: int) -> int:
             in_class = c != "]"
         elif c == "[":
             in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return i
+            if p[i + 1 : i + 2] == "]":  # "[]...]": a leading ']' is a literal
+                i += 1
+        else:
+            depth += (c == "(") - (c == ")")
+            yield i, c, depth
         i += 1
-    return -1
+
+
+def _split_top(p: str) -> list[str]:
+    """`p` cut at each '|' outside any group or character class."""
+    pieces, start = [], 0
+    for i, c, depth in _top_level(p):
+        if c == "|" and depth == 0:
+            pieces.append(p[start:i])
+            start = i + 1
+    pieces.append(p[start:])
+    return pieces
+
+
+_SPECIAL = set("\\()[]{}.^$*+?|")
+
+
+def _close(p: str, start: int) -> int:
+    """Index of the ')' closing the group opened at p[start], or -1."""
+    return next((i for i, c, depth in _top_level(p, start) if c == ")" and depth == 0), -1)
 
 
 def _first_chars(piece: str) -> set[str] | None:
