@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import argparse
 import html
-import statistics
-import time
 import warnings
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+
+from bench_parse import (
+    median_ms,  # same timing helper: run from bench/ (python bench/bench_feedparse.py)
+)
 
 import watcher.sources.feed as feed
 from watcher.config import SourceConfig
@@ -58,16 +59,6 @@ def atom(entries: int = 50) -> bytes:
     return ('<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"><title>News</title>'
             f"<id>tag:gov.example,2026:news</id><updated>{when:%Y-%m-%dT%H:%M:%SZ}</updated>\n" + items
             + "</feed>\n").encode()
-
-
-def median_ms(fn: Callable[[], object], runs: int) -> float:
-    fn()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
 
 
 def main() -> None:
