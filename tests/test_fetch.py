@@ -337,3 +337,46 @@ def test_utf32_without_bom_by_its_first_bytes(codec: str) -> None:
     doc = xml(KO, codec.replace("-be", "").replace("-le", ""))
     decoded, _ = decode_body(doc.encode(codec), "application/xml")
     assert decoded == doc
+
+
+# -- concurrency and proxies against a real local server -----------------------------------
+
+
+@pytest.mark.parametrize(("delay", "expected_peak"), [(0.0, 1), (0.2, 2)])
+def test_second_connection_only_for_a_slow_host(server, delay: float, expected_peak: int) -> None:
+    """One worker drains a fast host (a second would only contend for the GIL); a host
+    whose answers are slow gets a second connection, never more than `per_host`."""
+    from watcher.demo.server import Route
+
+    for i in range(8):
+        server.set(f"/{i}.xml", Route(f"<rss>{i}</rss>".encode(), delay=delay))
+    reqs = [FetchRequest(f"s{i}", server.url(f"/{i}.xml")) for i in range(8)]
+    with Fetcher(FetchLimits(per_host=2)) as f:
+        results = list(f.fetch_all(reqs))
+    assert sorted(r.source_id for r in results) == sorted(r.source_id for r in reqs)
+    assert all(r.error is None for r in results)
+    assert server.peak_in_flight == expected_peak
+
+
+def test_environment_proxy_used_for_other_hosts(server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Behind a corporate proxy (HTTP_PROXY), a remote source is requested through it:
+    the proxy receives the absolute URL. NO_PROXY exempts a host."""
+    from watcher.demo.server import Route
+
+    remote = "http://gov.example.org/feed.xml"
+    server.set(remote, Route(b"<rss>via proxy</rss>"))
+    monkeypatch.setenv("HTTP_PROXY", server.base_url)
+    monkeypatch.setenv("http_proxy", server.base_url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with Fetcher() as f:
+        result = f.fetch(FetchRequest("s", remote))
+    assert result.error is None and result.body == b"<rss>via proxy</rss>", result.error
+    assert [r.path for r in server.requests] == [remote]
+    monkeypatch.setenv("NO_PROXY", "gov.example.org")
+    monkeypatch.setenv("no_proxy", "gov.example.org")
+    with Fetcher() as f:
+        result = f.fetch(FetchRequest("s", remote))
+    # Not through the proxy: a direct connection to a host outside 127.0.0.1, which
+    # the test suite's network guard refuses.
+    assert result.error is not None and len(server.requests) == 1

@@ -4,13 +4,15 @@
 per request as each completes. Design, for cost (an unchanged source must cost
 next to nothing):
 
-- one plain `httpx.Client` per host, its pool capped at `per_host` connections
-  and kept alive between requests (a sync client's 304 round trip costs about a
-  third of an AsyncClient's, and small pools keep httpx's per-request pool scan
-  short);
+- one `httpx.HTTPTransport` (a keep-alive connection pool) per host, called
+  directly: a sync transport's 304 round trip costs about a quarter of an
+  AsyncClient's, and skipping `httpx.Client`'s layers saves a third more;
 - a bounded thread pool runs at most `max_concurrency` requests overall; each
-  host's requests are drained by at most `per_host` workers, so no worker ever
-  sits blocked waiting for a busy host;
+  host is drained by one worker, and by up to `per_host` once its answers turn
+  out slow (waiting on the network, where a second connection helps; on a fast
+  host a second thread only contends for the GIL), so no worker ever sits
+  blocked waiting for a busy host;
+- results reach the consumer in batches, not one wake-up per request;
 - ETag / Last-Modified are sent back, and a 304 or a body whose SHA-256 equals
   the stored one is reported as unchanged so the caller skips parsing;
 - redirects are followed by hand, only to http/https, at most `max_redirects`;
@@ -24,7 +26,6 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import queue
 import re
 import threading
 import time
@@ -112,7 +113,7 @@ class Fetcher:
     def __init__(self, limits: FetchLimits | None = None, transport: httpx.BaseTransport | None = None):
         self.limits = limits or FetchLimits()
         self._transport = transport  # for tests (respx) only
-        self._clients: dict[str, httpx.Client] = {}
+        self._transports: dict[tuple[str, str], httpx.BaseTransport] = {}
         self._lock = threading.Lock()
 
     def __enter__(self) -> Fetcher:
@@ -123,28 +124,36 @@ class Fetcher:
 
     def close(self) -> None:
         with self._lock:
-            for client in self._clients.values():
-                client.close()
-            self._clients.clear()
+            for transport in self._transports.values():
+                transport.close()
+            self._transports.clear()
 
-    def _client(self, host: str) -> httpx.Client:
+    def _pool_for(self, scheme: str, host: str) -> httpx.BaseTransport:
+        """The keep-alive connection pool for one origin's host, made on first use.
+
+        Requests go straight to an `httpx.HTTPTransport`, not through an
+        `httpx.Client`: the client's layers (auth, cookies, redirects, event hooks)
+        are all things this stage does itself or does not want, and they cost more
+        CPU than the HTTP exchange (0.41 ms against 0.27 ms per 304 on loopback)."""
+        key = (scheme, host)
         with self._lock:
-            client = self._clients.get(host)
-            if client is None:
-                n = self.limits.per_host
-                client = httpx.Client(
-                    headers={"User-Agent": self.limits.user_agent, "Accept-Encoding": "gzip, deflate"},
-                    limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
-                    follow_redirects=False,
-                    transport=self._transport,
-                    # A proxy from the environment cannot reach this machine's loopback
-                    # (the demo's and tests' local server): never send those through it.
-                    trust_env=not _is_loopback(host),
-                )
-                if self._transport is None:
-                    _enforce_deadlines(client)
-                self._clients[host] = client
-            return client
+            transport = self._transports.get(key)
+            if transport is None:
+                if self._transport is not None:
+                    transport = self._transport  # tests (respx, MockTransport)
+                else:
+                    n = self.limits.per_host
+                    loopback = _is_loopback(host)
+                    transport = httpx.HTTPTransport(
+                        limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
+                        # A proxy from the environment cannot reach this machine's loopback
+                        # (the demo's and tests' local server): never send those through it.
+                        proxy=None if loopback else _environment_proxy(scheme, host),
+                        trust_env=not loopback,
+                    )
+                    _enforce_deadlines(transport)
+                self._transports[key] = transport
+            return transport
 
     def fetch(self, request: FetchRequest) -> FetchResult:
         """Fetch one source. Never raises for network or HTTP faults: they land in `error`."""
@@ -174,22 +183,23 @@ class Fetcher:
     def _fetch_into(self, request: FetchRequest, result: FetchResult, started: float) -> None:
         limits = self.limits
         deadline = started + request.timeout
-        headers = dict(request.headers)
+        headers = {"User-Agent": limits.user_agent, "Accept-Encoding": "gzip, deflate", **request.headers}
         if request.etag:
             headers["If-None-Match"] = request.etag
         if request.last_modified:
             headers["If-Modified-Since"] = request.last_modified
         url = request.url
-        client = self._client(urlsplit(url).netloc.lower())
-        timeout = httpx.Timeout(request.timeout)
+        timeout = httpx.Timeout(request.timeout).as_dict()
         for _hop in range(limits.max_redirects + 1):
-            with _stream(client, url, headers, timeout) as resp:
+            parts = urlsplit(url)
+            transport = self._pool_for(parts.scheme.lower(), parts.netloc.lower())
+            with _stream(transport, url, headers, timeout) as resp:
                 status = resp.status_code
                 if status in (301, 302, 303, 307, 308) and "location" in resp.headers:
                     url = _redirect_target(url, resp.headers["location"])
                     continue
                 result.status = status
-                result.final_url = str(resp.url)
+                result.final_url = url
                 result.retry_after = _retry_after(resp.headers.get("retry-after"))
                 result.max_age = _max_age(resp.headers)
                 if status == 304:
@@ -241,33 +251,102 @@ class Fetcher:
             total += 1
         if not total:
             return
-        results: queue.Queue[FetchResult] = queue.Queue()
+        done = _Batches()
         stop = threading.Event()
+        pool = ThreadPoolExecutor(max_workers=min(self.limits.max_concurrency, total), thread_name_prefix="fetch")
 
-        def drain(pending: deque[FetchRequest], pacer: _Pacer) -> None:
-            while not stop.is_set():
-                try:
-                    req = pending.popleft()
-                except IndexError:
-                    return
-                if stop.wait(pacer.delay()):
-                    return
-                results.put(self.fetch(req))
+        def drain(host: _HostWork) -> None:
+            try:
+                while not stop.is_set():
+                    try:
+                        req = host.pending.popleft()
+                    except IndexError:
+                        return
+                    if stop.wait(host.pacer.delay()):
+                        return
+                    result = self.fetch(req)
+                    done.put(result)
+                    if result.elapsed > _SLOW_ANSWER and host.add_worker(self.limits.per_host):
+                        # Slow answers leave this worker waiting on the network: a
+                        # second connection to the host now pays for itself.
+                        pool.submit(drain, host)
+            finally:
+                done.flush()
 
-        workers = min(self.limits.max_concurrency, sum(min(self.limits.per_host, len(q)) for q in by_host.values()))
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch")
         completed = False
         try:
-            for host, pending in by_host.items():
-                pacer = _Pacer(0.0 if _is_loopback(host) else self.limits.host_interval)
-                for _ in range(min(self.limits.per_host, len(pending))):
-                    pool.submit(drain, pending, pacer)
-            for _ in range(total):
-                yield results.get()
+            for netloc, pending in by_host.items():
+                host = _HostWork(pending, _Pacer(0.0 if _is_loopback(netloc) else self.limits.host_interval))
+                host.add_worker(self.limits.per_host)
+                pool.submit(drain, host)
+            left = total
+            while left:
+                for result in done.take():
+                    left -= 1
+                    yield result
             completed = True
         finally:
             stop.set()
             pool.shutdown(wait=completed, cancel_futures=True)
+
+
+# A host whose answers take longer than this gets a second worker (up to `per_host`).
+# Below it, requests are CPU-bound: two threads on one fast host only hand the GIL
+# back and forth (2,000 304s on loopback: 0.74 s of CPU with one worker, 1.26 s with two).
+_SLOW_ANSWER = 0.05
+
+
+@dataclass(slots=True)
+class _HostWork:
+    """One host's queue of requests and how many workers drain it."""
+
+    pending: deque[FetchRequest]
+    pacer: _Pacer
+    workers: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_worker(self, limit: int) -> bool:
+        """Count one more worker if the host is below `limit` and has work left."""
+        with self.lock:
+            if self.workers >= limit or not self.pending:
+                return False
+            self.workers += 1
+            return True
+
+
+class _Batches:
+    """Results handed from the fetch threads to the consumer in batches.
+
+    Waking the consumer for every result costs more than a 304 itself (a lock
+    handoff and a context switch per request: 0.86 s against 0.59 s of CPU for
+    2,000 sequential 304s on loopback), so a producer wakes it only when a batch
+    is full or its own work is done, and the consumer looks in at least every
+    `max_wait` seconds for whatever trickled in from slow hosts."""
+
+    def __init__(self, batch: int = 64, max_wait: float = 0.05):
+        self._items: deque[FetchResult] = deque()
+        self._ready = threading.Condition(threading.Lock())
+        self._batch = batch
+        self._max_wait = max_wait
+
+    def put(self, result: FetchResult) -> None:
+        with self._ready:
+            self._items.append(result)
+            if len(self._items) >= self._batch:
+                self._ready.notify()
+
+    def flush(self) -> None:
+        with self._ready:
+            self._ready.notify()
+
+    def take(self) -> list[FetchResult]:
+        """Whatever is ready (possibly nothing, after `max_wait`)."""
+        with self._ready:
+            if not self._items:
+                self._ready.wait(self._max_wait)
+            items = list(self._items)
+            self._items.clear()
+        return items
 
 
 class _Pacer:
@@ -345,12 +424,11 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         self._backend.sleep(seconds)
 
 
-def _enforce_deadlines(client: httpx.Client) -> None:
-    """Give every connection pool of `client` (its own, and any proxy's) the deadline backend."""
-    for transport in [client._transport, *client._mounts.values()]:  # noqa: SLF001
-        pool = getattr(transport, "_pool", None)
-        if pool is not None and hasattr(pool, "_network_backend"):
-            pool._network_backend = _DeadlineBackend()  # noqa: SLF001
+def _enforce_deadlines(transport: httpx.HTTPTransport) -> None:
+    """Give the connection pool of `transport` (direct or through a proxy) the deadline backend."""
+    pool = getattr(transport, "_pool", None)
+    if pool is not None and hasattr(pool, "_network_backend"):
+        pool._network_backend = _DeadlineBackend()  # noqa: SLF001
 
 
 def _is_loopback(netloc: str) -> bool:
@@ -366,17 +444,32 @@ def _is_loopback(netloc: str) -> bool:
 
 
 @contextmanager
-def _stream(client: httpx.Client, url: str, headers: dict[str, str], timeout: httpx.Timeout) -> Iterator[httpx.Response]:
-    """`client.stream`, except that httpx's own refusal of a redirect it cannot
-    follow (it prepares the next request even when not following, and rejects
-    javascript: or mailto: targets) is reported as the refused redirect it is."""
+def _stream(transport: httpx.BaseTransport, url: str, headers: dict[str, str],
+            timeout: dict[str, float | None]) -> Iterator[httpx.Response]:
+    """One GET through `transport`, the response closed (its connection back in the
+    pool) on exit. A URL httpx cannot use is reported as the refused redirect it is:
+    `url` is either validated configuration or a redirect target."""
     try:
-        with client.stream("GET", url, headers=headers, timeout=timeout) as resp:
-            yield resp
+        request = httpx.Request("GET", url, headers=headers, extensions={"timeout": timeout})
+        resp = transport.handle_request(request)
     except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
-        # `url` itself is a valid http(s) URL (validated config, or a redirect we
-        # checked), so what httpx rejected is the Location it was sent to.
         raise RedirectFetchError(f"refused a redirect to an unusable URL ({_reason(exc)})") from None
+    resp.request = request
+    try:
+        yield resp
+    finally:
+        resp.close()
+
+
+def _environment_proxy(scheme: str, host: str) -> str | None:
+    """The proxy the environment asks for (`HTTPS_PROXY`, `ALL_PROXY`..., `NO_PROXY`
+    honoured), as httpx's own `trust_env` would choose it."""
+    from urllib.request import getproxies_environment, proxy_bypass_environment
+
+    proxies = getproxies_environment()
+    if not proxies or proxy_bypass_environment(host.rsplit("@", 1)[-1], proxies):
+        return None
+    return proxies.get(scheme) or proxies.get("all")
 
 
 def _read_limited(resp: httpx.Response, max_bytes: int, deadline: float, timeout: float) -> bytes:
