@@ -14,14 +14,13 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from watcher import jurisdictions as jur
-from watcher.classify import Classification, classify_item
 from watcher.config import ChannelConfig, Config, SourceConfig
 from watcher.diff import diff_items
 from watcher.errors import ParseError
 from watcher.fetch import Fetcher, FetchRequest, FetchResult
-from watcher.notify.outbox import QueuedChange, enqueue
 from watcher.schedule import next_poll_at
 from watcher.sources import ParsedItem, source_types
 from watcher.store.db import Store
@@ -34,6 +33,9 @@ from watcher.store.writes import (
     record_evidence,
     stored_items,
 )
+
+if TYPE_CHECKING:
+    from watcher.classify import Classification
 
 
 @dataclass(slots=True)
@@ -180,6 +182,8 @@ def _handle(session, source: SourceConfig, state: SourceState, result: FetchResu
     change_ids = record_changes(session, source.id, classified, now=at, baseline=baseline, evidence_id=evidence_id)
     if channels and not baseline:
         # Queued in the same transaction as the changes: recorded means queued.
+        from watcher.notify.outbox import QueuedChange, enqueue  # only polls with news need it
+
         enqueue(session, channels, [QueuedChange(cid, c.classification.jurisdictions, c.classification.tags)
                                     for cid, c in zip(change_ids, classified, strict=True)
                                     if c.classification.relevant], at)
@@ -202,6 +206,9 @@ def classify_for_source(
     """The one place classification plugs into the pipeline: the classifier's
     verdict, with the source's configuration applied (its jurisdictions as hint
     and fallback, `relevance: all`, dates stated by the source itself)."""
+    # Imported here: a cycle where nothing changed never loads the classifier.
+    from watcher.classify import Classification, classify_item
+
     hint = source.jurisdictions if source else fallback_jurisdictions
     cls = classify_item(item.title, item.text, jurisdiction=list(hint), published=item.published)
     dates = cls.dates

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from watcher.classify import Classification
 from watcher.diff import ItemChange, StoredItem
 from watcher.store.models import Change, ChangeJurisdiction, ChangeTag, Evidence, Item, SourceState
 from watcher.text import one_line
 
 if TYPE_CHECKING:
+    from watcher.classify import Classification
     from watcher.config import SourceConfig
     from watcher.fetch import FetchResult
 
