@@ -380,3 +380,34 @@ def test_environment_proxy_used_for_other_hosts(server, monkeypatch: pytest.Monk
     # Not through the proxy: a direct connection to a host outside 127.0.0.1, which
     # the test suite's network guard refuses.
     assert result.error is not None and len(server.requests) == 1
+
+
+def test_fetched_bodies_wait_for_a_slow_consumer() -> None:
+    """Bodies fetched faster than they are parsed do not pile up in memory: a
+    producer waits while the bodies not yet taken exceed the budget."""
+    import threading
+    import time
+
+    from watcher.fetch import FetchResult, _Batches
+
+    batches = _Batches(batch=64, max_wait=0.01, max_bytes=4_000_000)
+    put = 0
+
+    def produce() -> None:
+        nonlocal put
+        for i in range(20):
+            batches.put(FetchResult(source_id=f"s{i}", url="http://x/", body=b"x" * 1_000_000))
+            put += 1
+
+    producer = threading.Thread(target=produce, daemon=True)
+    producer.start()
+    time.sleep(0.3)
+    assert put == 4  # the fifth megabyte waits for the consumer
+    taken = []
+    while len(taken) < 20:
+        got = batches.take()
+        assert sum(len(r.body or b"") for r in got) <= 4_000_000
+        taken += got
+    producer.join(2)
+    assert [r.source_id for r in taken] == [f"s{i}" for i in range(20)]
+    batches.close()
