@@ -227,3 +227,22 @@ def test_diff_properties(before: list[ParsedItem], after: list[ParsedItem]) -> N
     for c in changes:
         assert c.kind == ("new" if c.item.key not in known else "updated")
         assert (c.diff is not None) == (c.kind == "updated")
+
+
+def test_a_cycle_with_nothing_new_loads_no_parser_or_classifier(server, work: Workdir, cli: Cli) -> None:
+    """What an unchanged source costs is a conditional request, nothing more: the
+    second cycle (all 304) imports neither the classifier, nor a parser, nor the
+    outbox, nor httpx's command-line client (rich)."""
+    import subprocess
+    import sys
+
+    server.set("/a.xml", feed_route(rss(items("a", 3))))
+    work.write_config([source("a", server.url("/a.xml"))])
+    assert cli("poll").code == 0
+    probe = ("import sys; from watcher.cli import main\n"
+             "try:\n    main([*sys.argv[1:]], prog_name='watcher')\nexcept SystemExit as exc:\n    code = exc.code\n"
+             "heavy = ['watcher.classify', 'watcher.sources.fastfeed', 'feedparser', 'selectolax', 'watcher.notify.outbox', 'rich']\n"
+             "print(code, [m for m in heavy if m in sys.modules])")
+    proc = subprocess.run([sys.executable, "-c", probe, *cli.base(), "poll"], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip().splitlines()[-1] == "0 []", proc.stdout + proc.stderr
+    assert [r.status for r in server.requests] == [200, 304]

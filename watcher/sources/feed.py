@@ -11,13 +11,20 @@ from typing import TYPE_CHECKING, Any
 from watcher.errors import ParseError
 from watcher.fetch import utf8_xml
 from watcher.sources import MAX_ITEMS, ParsedItem, ParseResult, SourceType
-from watcher.sources.fastfeed import parse_fast
 from watcher.text import html_to_text, normalise_text
 from watcher.urls import canonical_url, is_web_url
 
 if TYPE_CHECKING:
     from watcher.config import SourceConfig
     from watcher.fetch import FetchResult
+
+
+def parse_fast(body: bytes, base: str) -> list[ParsedItem] | None:
+    """The lxml fast path (`watcher.sources.fastfeed`), imported on first use: a
+    cycle in which no feed changed never loads it."""
+    from watcher.sources.fastfeed import parse_fast as fast
+
+    return fast(body, base)
 
 
 class FeedSource(SourceType, name="feed"):
