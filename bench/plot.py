@@ -11,7 +11,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-COLOURS = {"watcher": "tab:blue", "urlwatch": "tab:red"}
+COLOURS = {"watcher": "tab:blue", "urlwatch": "tab:red", "watcher-nocls": "tab:cyan"}
 STYLES = {"cold": ("-", "o"), "warm": ("--", "s"), "changed": (":", "^")}
 
 

@@ -217,7 +217,7 @@ class WatcherTool:
     name = "watcher"
 
     def __init__(self, work: Path, base: str, n: int):
-        self.dir = work / f"watcher-{n}"
+        self.dir = work / f"{self.name}-{n}"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.config = self.dir / "sources.yaml"
         lines = ["defaults: {interval: 1h, timeout: 60s}", "sources:"]
@@ -235,6 +235,17 @@ class WatcherTool:
 
     def command(self) -> list[str]:
         return [sys.executable, "-m", "watcher", "--config", str(self.config), "--db", f"sqlite:///{self.db}", "poll"]
+
+
+class WatcherNoClassifierTool(WatcherTool):
+    """watcher with its classifier switched off (bench/noclassify.py): the share of
+    a cycle that is work urlwatch also does."""
+
+    name = "watcher-nocls"
+
+    def command(self) -> list[str]:
+        return [sys.executable, str(BENCH / "noclassify.py"), "--config", str(self.config),
+                "--db", f"sqlite:///{self.db}", "poll"]
 
 
 class UrlwatchTool:
@@ -463,8 +474,7 @@ def write_report(data: dict, path: Path) -> None:
     v = data["versions"]
     lines = [
         "# Benchmark: watcher beside urlwatch (issue 8)", "",
-        f"Run {data['started']} with `{data['command']}` (git {v['git']}). "
-        "This is the baseline before optimisation unless the commit says otherwise.", "",
+        f"Run {data['started']} with `{data['command']}` (git {v['git']}: the figures are those of that commit).", "",
         f"- Machine: {v['cores']} cores, {v['cpu']}, {v['memory_gb']} GB RAM; {v['os']}, Linux {v['kernel']}; "
         f"load average at start {v['load_at_start']}.",
         f"- watcher {v['watcher']} on Python {v['python']} (httpx {v['httpx']}); urlwatch {v['urlwatch']} "
@@ -518,6 +528,12 @@ def write_report(data: dict, path: Path) -> None:
                     parts.append(f"{c}: wall {ww / wu:.2f}×, CPU {cw / cu:.2f}×")
             if parts:
                 lines += ["", "watcher ÷ urlwatch — " + "; ".join(parts) + " (below 1 means watcher is cheaper)."]
+        if {"watcher-nocls", "urlwatch"} <= per_tool.keys():
+            w, u = per_tool["watcher-nocls"].get("cold", []), per_tool["urlwatch"].get("cold", [])
+            if None not in (med(w, "wall"), med(u, "wall")):
+                lines += ["", f"Without its classifier (`watcher-nocls`, bench/noclassify.py: fetch, parse, diff and "
+                          f"store only, the work urlwatch also does), watcher's cold cycle is {med(w, 'wall') / med(u, 'wall'):.2f}× "
+                          f"urlwatch's wall time and {med(w, 'cpu') / med(u, 'cpu'):.2f}× its CPU."]
         warm = per_tool.get("watcher", {}).get("warm", [])
         if med(warm, "cpu") is not None:
             lines += ["", f"watcher's warm cycle costs **{1000 * med(warm, 'cpu') / (2 * n):.2f} ms CPU per source** "
@@ -579,7 +595,8 @@ def main() -> int:
     ap.add_argument("--reps", type=int, default=3, help="repetitions of each cycle")
     ap.add_argument("--large-reps", type=int, default=1, help="repetitions at N >= --large (default 1)")
     ap.add_argument("--large", type=int, default=5000)
-    ap.add_argument("--tools", default="watcher,urlwatch")
+    ap.add_argument("--tools", default="watcher,urlwatch",
+                    help="any of watcher, urlwatch, watcher-nocls (watcher with its classifier off)")
     ap.add_argument("--urlwatch-max-n", type=int, default=5000, help="skip urlwatch above this N")
     ap.add_argument("--timeout", type=float, default=900, help="seconds before a cycle is killed (that tool stops at that N)")
     ap.add_argument("--store-sizes", default="100000,1000000")
@@ -652,7 +669,8 @@ def main() -> int:
                 if t == "urlwatch" and n > args.urlwatch_max_n:
                     data["skipped"].append(f"urlwatch at N={n:,} (above --urlwatch-max-n)")
                     continue
-                tools.append((WatcherTool if t == "watcher" else UrlwatchTool)(work, nginx.base, n))
+                kind = {"watcher": WatcherTool, "watcher-nocls": WatcherNoClassifierTool, "urlwatch": UrlwatchTool}[t]
+                tools.append(kind(work, nginx.base, n))
             reps = args.large_reps if n >= args.large else args.reps
             print(f"N={n:,}: {2 * n:,} URLs, {reps} reps, tools {[t.name for t in tools]}", flush=True)
             data["sizes"][str(n)] = run_size(n, reps, tools, nginx, root, versions_map, args.timeout, logdir)
