@@ -24,7 +24,8 @@ def canonical_url(url: str, base: str | None = None) -> str:
     Returns the input unchanged if it cannot be parsed."""
     url = _PATH_SESSION.sub("", url.strip()) if ";" in url else url.strip()
     try:
-        absolute = urljoin(base, url) if base else url
+        # An absolute http(s) link needs no joining (urljoin would re-parse it for nothing).
+        absolute = urljoin(base, url) if base and not url.lower().startswith(("http://", "https://")) else url
         parts = urlsplit(absolute)
     except ValueError:
         return url
@@ -32,7 +33,7 @@ def canonical_url(url: str, base: str | None = None) -> str:
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
         if not k.lower().startswith("utm_") and k.lower() not in _DROP_EXACT
-    ]
+    ] if parts.query else []
     netloc = parts.netloc.lower()
     if parts.scheme == "http" and netloc.endswith(":80") or parts.scheme == "https" and netloc.endswith(":443"):
         netloc = netloc.rsplit(":", 1)[0]
