@@ -14,7 +14,9 @@ _BLOCK = re.compile(
 )
 _CELL = re.compile(r"<\s*/?\s*(?:td|th)\b[^>]*>", re.I)
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
-_SPACES = re.compile(r"[ \t\f\v\u00a0\u3000]+")
+# Runs of spaces to fold into one; a lone ASCII space, by far the commonest, is not
+# matched at all (replacing it with itself made every string anew).
+_SPACES = re.compile(r"[\t\f\v\u00a0\u3000][ \t\f\v\u00a0\u3000]*| [ \t\f\v\u00a0\u3000]+")
 _BLANKS = re.compile(r"\n\s*\n+")
 # Zero-width and bidi control characters: invisible, yet they make equal text differ.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"), None)
