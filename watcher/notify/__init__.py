@@ -11,6 +11,7 @@ poll) and `outbox.send_digests` (`watcher digest`, the scheduler).
 
 from __future__ import annotations
 
+import functools
 import importlib
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -51,10 +52,16 @@ class ChannelType:
 _MODULES = ("email", "slack", "webhook", "apprise_channel")
 
 
-def channel_types() -> dict[str, type[ChannelType]]:
-    """Every registered channel type by name."""
+@functools.cache
+def _import_type_modules() -> None:
+    """Import every type module, once: validation asks for the types once per entry."""
     for module in _MODULES:
         importlib.import_module(f"watcher.notify.{module}")
+
+
+def channel_types() -> dict[str, type[ChannelType]]:
+    """Every registered channel type by name."""
+    _import_type_modules()
     return ChannelType.registry
 
 

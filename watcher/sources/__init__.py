@@ -9,6 +9,7 @@ loading the configuration stays cheap.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -89,8 +90,14 @@ MAX_ITEMS = 2000
 _MODULES = ("feed", "page_list", "page", "json_api")
 
 
-def source_types() -> dict[str, type[SourceType]]:
-    """Every registered source type by name (imports the type modules once)."""
+@functools.cache
+def _import_type_modules() -> None:
+    """Import every type module, once: validation asks for the types once per entry."""
     for module in _MODULES:
         importlib.import_module(f"watcher.sources.{module}")
+
+
+def source_types() -> dict[str, type[SourceType]]:
+    """Every registered source type by name (imports the type modules once)."""
+    _import_type_modules()
     return SourceType.registry
