@@ -639,6 +639,36 @@ def calendar_command(settings: Settings, jurisdictions: tuple[str, ...], tags: t
         click.echo(f"{len(events)} events written to {ics}", err=fmt == "json")
 
 
+@main.command()
+@_filter_options
+@click.option("--out", metavar="FILE", type=click.Path(dir_okay=False), required=True, help="Where to write the Atom feed ('-' for stdout).")
+@click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True, help="At most N entries, newest first; 0 for all.")
+@click.option("--self-url", metavar="URL", help="The URL the feed is published at (its rel=self link).")
+@click.pass_obj
+def feed(settings: Settings, jurisdictions: tuple[str, ...], tags: tuple[str, ...], source_ids: tuple[str, ...],
+         since: str | None, out: str, limit: int, self_url: str | None) -> None:
+    """An Atom feed of the relevant changes, for feed readers (baselines excluded).
+
+    \b
+    Examples:
+      watcher feed --jurisdiction EU --tag delay --out eu-delays.atom
+      watcher feed --out /var/www/watcher/changes.atom --self-url https://example.org/watcher/changes.atom
+    """
+    from dataclasses import replace
+
+    from watcher.publish.atom import build_feed
+    from watcher.publish.files import write_atomic
+
+    flt = replace(_change_filter(jurisdictions, tags, source_ids, since, limit=limit or None), include_baseline=False)
+    with settings.store() as store, store.session() as session:
+        data = build_feed(session, flt, self_url=self_url)
+    if out == "-":
+        sys.stdout.buffer.write(data)
+        return
+    write_atomic(out, data)
+    click.echo(f"Atom feed written to {out}")
+
+
 # -- not yet built ------------------------------------------------------------------
 
 
