@@ -669,6 +669,37 @@ def feed(settings: Settings, jurisdictions: tuple[str, ...], tags: tuple[str, ..
     click.echo(f"Atom feed written to {out}")
 
 
+@main.command()
+@_filter_options
+@click.option("--out", metavar="DIR", type=click.Path(file_okay=False), required=True, help="Directory to write index.html into.")
+@click.option("--limit", type=click.IntRange(min=0), default=500, show_default=True, help="At most N changes in the table; 0 for all.")
+@click.pass_obj
+def report(settings: Settings, jurisdictions: tuple[str, ...], tags: tuple[str, ...], source_ids: tuple[str, ...],
+           since: str | None, out: str, limit: int) -> None:
+    """A static HTML report in DIR/index.html that opens from disk, offline: changes
+    per jurisdiction over time, upcoming dates, a sortable and filterable table of
+    recent changes, source health. One file; no external requests.
+
+    \b
+    Examples:
+      watcher report --out report/ && xdg-open report/index.html
+      watcher report --jurisdiction KR --jurisdiction JP --since 90d --out /var/www/watcher/asia
+    """
+    from watcher.publish.files import write_atomic
+    from watcher.publish.report import render_report
+
+    flt = _change_filter(jurisdictions, tags, source_ids, since, limit=limit or None)
+    try:
+        config = settings.config()
+    except WatcherError as exc:  # the report still works from the store alone
+        click.echo(f"watcher: warning: source names and never-polled sources left out: {str(exc).splitlines()[0]}", err=True)
+        config = None
+    with settings.store() as store, store.session() as session:
+        html = render_report(session, flt, config=config)
+    path = write_atomic(Path(out) / "index.html", html)
+    click.echo(f"Report written to {path}")
+
+
 # -- not yet built ------------------------------------------------------------------
 
 
