@@ -277,7 +277,7 @@ def to_ics(events: Iterable[Event], *, name: str = "AI regulation: compliance da
             ev.add("url", urls[0])
         lines = [e.summary]
         if note := e.precision_note():
-            lines.append(note.capitalize() + ".")
+            lines.append(note + ".")
         if e.previous_dates:
             lines.append("Moved from " + ", ".join(e.previous_dates) + ".")
         lines.append(f"Reported by {len(e.links)} change{'s' if len(e.links) != 1 else ''}:")
