@@ -65,6 +65,7 @@ class Link:
     title: str
     url: str | None
     detected_at: datetime
+    reported: str = ""  # the date this change gave (an earlier one when the event has moved since)
 
 
 @dataclass(slots=True)
@@ -117,7 +118,16 @@ class Event:
                 "jurisdictions": self.jurisdictions, "tags": self.tags, "sequence": self.sequence,
                 "previous_dates": self.previous_dates,
                 "links": [{"change_id": ln.change_id, "source": ln.source, "title": ln.title, "url": ln.url,
-                           "detected_at": iso(ln.detected_at)} for ln in self.links]}
+                           "detected_at": iso(ln.detected_at), "reported": ln.reported} for ln in self.links]}
+
+    @property
+    def current_links(self) -> list[Link]:
+        """The links reporting the event's present date (the rest reported a date it moved from)."""
+        return [ln for ln in self.links if ln.reported == self.date]
+
+    @property
+    def earlier_links(self) -> list[Link]:
+        return [ln for ln in self.links if ln.reported != self.date]
 
 
 def first_day(value: str) -> date:
@@ -230,7 +240,8 @@ def events_from_changes(changes: Iterable[Change], item_keys: dict[int, str]) ->
                         events.append(event)
                     dates[value] = event
                 if all(ln.change_id != c.id for ln in event.links):
-                    event.links.append(link)
+                    event.links.append(Link(link.change_id, link.source, link.title, link.url, link.detected_at,
+                                            value))
                 event.jurisdictions = sorted(set(event.jurisdictions) | set(c.jurisdictions or []))
                 event.tags = sorted(set(event.tags) | set(c.tags or []))
                 fed[(group, item)] = event
@@ -282,7 +293,8 @@ def to_ics(events: Iterable[Event], *, name: str = "AI regulation: compliance da
             lines.append("Moved from " + ", ".join(e.previous_dates) + ".")
         lines.append(f"Reported by {len(e.links)} change{'s' if len(e.links) != 1 else ''}:")
         for ln in e.links:
-            lines.append(f"- {ln.title} ({ln.source}, {iso(ln.detected_at)}) {safe_url(ln.url)}".rstrip())
+            said = f", said {ln.reported}" if ln.reported != e.date else ""
+            lines.append(f"- {ln.title} ({ln.source}, {iso(ln.detected_at)}{said}) {safe_url(ln.url)}".rstrip())
         ev.add("description", "\n".join(lines))
         cal.add_component(ev)
     return cal.to_ical()
