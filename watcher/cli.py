@@ -700,7 +700,28 @@ def report(settings: Settings, jurisdictions: tuple[str, ...], tags: tuple[str, 
     click.echo(f"Report written to {path}")
 
 
-# -- not yet built ------------------------------------------------------------------
+@main.command()
+@click.pass_obj
+def publish(settings: Settings) -> None:
+    """Regenerate the calendar, the feed and the report of the configuration's
+    `publish:` section now (`watcher run` does it after each poll that recorded changes).
+
+    \b
+    Example:
+      watcher publish            # e.g. from cron, when not running `watcher run`
+    """
+    from watcher.publish.files import publish_all
+
+    config = settings.config()
+    if config.publish is None:
+        raise UsageError(f"{config.path} has no 'publish:' section; add one with a dir (see README), "
+                         "or use `watcher calendar --ics`, `watcher feed` and `watcher report`")
+    with settings.store() as store:
+        for path in publish_all(config.publish, store, config):
+            click.echo(f"written {path}")
+
+
+# -- digests and the service ---------------------------------------------------------
 
 
 @main.command()
