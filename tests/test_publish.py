@@ -196,3 +196,41 @@ def test_help_lists_the_three_commands(cli: Cli) -> None:
         assert name in out
     for name in ("calendar", "feed", "report"):
         assert "Example" in cli.raw(name, "--help").out
+
+
+def _change(cid: int, title: str, dates: list[dict], *, tags: tuple[str, ...] = (), source_id: str = "s",
+            item_id: int | None = None, day: int = 1):
+    from datetime import UTC, datetime
+
+    from watcher.store.models import Change
+
+    return Change(id=cid, item_id=item_id or cid, source_id=source_id, detected_at=datetime(2026, 11, day, tzinfo=UTC),
+                  kind="new", title=title, url=f"https://example.org/{cid}", summary="", relevant=True,
+                  jurisdictions=["KR"], tags=list(tags), dates=dates, baseline=False)
+
+
+def test_event_rules_on_plain_changes() -> None:
+    from watcher.publish.calendar import events_from_changes, instrument_key, instrument_name
+
+    assert instrument_name("「인공지능 기본법 시행령」 일부개정령 의결") == "인공지능 기본법 시행령"
+    assert instrument_key(instrument_name("EU delays the AI Act") or "") == instrument_key("AI Act") == "aiact"
+    eff = "effective"
+    events = events_from_changes([
+        _change(1, "AI Basic Act applies in 2027", [{"date": "2027", "kind": eff}]),
+        # A delay never moves a date earlier: a second event.
+        _change(2, "AI Basic Act: grace period", [{"date": "2026-01-22", "kind": eff}], tags=("delay",), day=2),
+        # No instrument named: matched by item only, so another item's same date is another event.
+        _change(3, "Notice number 3", [{"date": "2026-05-01", "kind": eff}], day=3),
+        _change(4, "Notice number 4", [{"date": "2026-05-01", "kind": eff}], day=4),
+        # A later version of item 3 with a new date moves its event, without a delay tag.
+        _change(5, "Notice number 3 (corrected)", [{"date": "2026-06-01", "kind": eff}], item_id=3, day=5),
+        # Junk dates are ignored.
+        _change(6, "AI Basic Act", [{"date": "2026-13-45", "kind": eff}, {"date": "soon", "kind": eff}], day=6),
+    ], {})
+    by_date = {e.date: e for e in events}
+    assert sorted(by_date) == ["2026-01-22", "2026-05-01", "2026-06-01", "2027"]
+    assert by_date["2027"].precision_note() == "year precision: sometime in 2027"
+    assert by_date["2027"].start.isoformat() == "2027-01-01" and by_date["2027"].sequence == 0
+    assert by_date["2026-06-01"].previous_dates == ["2026-05-01"] and by_date["2026-06-01"].sequence == 1
+    assert [ln.change_id for ln in by_date["2026-05-01"].links] == [4]
+    assert len({e.uid for e in events}) == 4
