@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from watcher.config import CHANNEL_KEYS, SOURCE_KEYS, parse_config
+from watcher.config import CHANNEL_KEYS, PUBLISH_KEYS, SOURCE_KEYS, parse_config
 from watcher.notify import channel_types
 from watcher.sources import source_types
 
@@ -27,7 +27,7 @@ def test_readme_yaml_examples_are_valid_configurations(block: str) -> None:
 
 
 def test_readme_documents_every_declared_key() -> None:
-    declared = set(SOURCE_KEYS) | set(CHANNEL_KEYS)
+    declared = set(SOURCE_KEYS) | set(CHANNEL_KEYS) | set(PUBLISH_KEYS)
     for kind in source_types().values():
         declared |= set(kind.keys)
     for kind in channel_types().values():

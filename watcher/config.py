@@ -67,10 +67,23 @@ class ChannelConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class PublishConfig:
+    """`publish:`: what `watcher run` regenerates into `dir` after each poll that
+    recorded changes. A file name of None means that output is off."""
+
+    dir: Path
+    calendar: str | None = "calendar.ics"
+    feed: str | None = "changes.atom"
+    report: str | None = "report"  # a directory: report/index.html
+    filter: ChannelFilter = ChannelFilter()
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     path: Path
     sources: tuple[SourceConfig, ...]
     channels: tuple[ChannelConfig, ...] = ()
+    publish: PublishConfig | None = None
     # Values substituted from ${VAR}: treated as secrets, blanked in every log line.
     substituted: tuple[str, ...] = ()
 
@@ -105,6 +118,15 @@ CHANNEL_KEYS: dict[str, Key] = {
     "filter": Key(dict, "{jurisdictions: [...], tags: [...]}: what this channel is sent"),
 }
 DEFAULTS_KEYS = ("interval", "timeout", "relevance", "evidence_retention")
+_OUTPUT = "a file name inside `dir`, or false for none"
+PUBLISH_KEYS: dict[str, Key] = {
+    "dir": Key(str, "directory `watcher run` writes the published files into (created if missing)", required=True),
+    "calendar": Key((str, bool), f"the iCalendar file (default calendar.ics): {_OUTPUT}"),
+    "feed": Key((str, bool), f"the Atom feed (default changes.atom): {_OUTPUT}"),
+    "report": Key((str, bool), "the HTML report's directory (default report, holding index.html), or false for none"),
+    "filter": Key(dict, "{jurisdictions: [...], tags: [...]}: what is published (default everything relevant)"),
+}
+TOP_LEVEL_KEYS = ("defaults", "sources", "channels", "publish")
 
 
 def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -216,8 +238,8 @@ class _Validator:
 
     def config(self, data: dict, file: Path) -> Config:
         for key in data:
-            if key not in ("defaults", "sources", "channels"):
-                self.problem("", str(key), "unknown top-level key" + _suggest(key, ["defaults", "sources", "channels"]))
+            if key not in TOP_LEVEL_KEYS:
+                self.problem("", str(key), "unknown top-level key" + _suggest(key, TOP_LEVEL_KEYS))
         defaults = self.defaults(data.get("defaults") or {})
         raw_sources = data.get("sources")
         if raw_sources is None:
@@ -234,7 +256,31 @@ class _Validator:
             raw_channels = []
         channels = [c for i, raw in enumerate(raw_channels) if (c := self.channel(i, raw))]
         self.unique([c.id for c in channels], "channel")
-        return Config(path=file, sources=tuple(sources), channels=tuple(channels), substituted=tuple(self.substituted))
+        publish = self.publish(data["publish"], file) if data.get("publish") is not None else None
+        return Config(path=file, sources=tuple(sources), channels=tuple(channels), publish=publish,
+                      substituted=tuple(self.substituted))
+
+    def publish(self, raw: Any, file: Path) -> PublishConfig | None:
+        if not isinstance(raw, dict):
+            self.problem("publish", "", "must be a mapping with dir (and calendar, feed, report, filter)")
+            return None
+        before = len(self.problems)
+        values = self.keys(raw, PUBLISH_KEYS, "publish")
+        names: dict[str, str | None] = {}
+        for key, default in (("calendar", "calendar.ics"), ("feed", "changes.atom"), ("report", "report")):
+            value = values.get(key, True)
+            name = default if value is True else None if value is False else str(value)
+            if name is not None and (not name.strip() or "/" in name or "\\" in name or name in (".", "..")):
+                self.problem("publish", key, f"'{name}' must be a plain file name inside `dir` (or false for none)")
+            names[key] = name
+        flt = self.channel_filter(values.get("filter") or {}, "publish")
+        if len(self.problems) > before or "dir" not in values:
+            return None
+        directory = Path(values["dir"]).expanduser()
+        if not directory.is_absolute():
+            directory = file.parent / directory  # relative to the configuration file
+        return PublishConfig(dir=directory, calendar=names["calendar"], feed=names["feed"], report=names["report"],
+                             filter=flt)
 
     def unique(self, ids: list[str], what: str) -> None:
         seen: set[str] = set()
@@ -389,7 +435,8 @@ class _Validator:
             value = self.expand(value, where, key)
             if value is None:
                 continue
-            if not isinstance(value, spec.type) or isinstance(value, bool) and spec.type is not bool:
+            accepted = spec.type if isinstance(spec.type, tuple) else (spec.type,)
+            if not isinstance(value, accepted) or isinstance(value, bool) and bool not in accepted:
                 self.problem(where, key, f"must be {_type_name(spec.type)}, not {type(value).__name__}")
                 continue
             if spec.check and (message := spec.check(value)):

@@ -58,6 +58,7 @@ class Service:
         self.stop = threading.Event()
         self.reload = threading.Event()
         self._ticking = threading.Lock()
+        self._published = False  # the first tick publishes, later ones after polls that recorded changes
 
     # -- lifecycle ------------------------------------------------------------------
 
@@ -103,6 +104,7 @@ class Service:
             event("config.rejected", logging.ERROR, error=str(exc), kept="previous configuration")
             return
         self.config = config
+        self._published = False  # `publish:` may have changed: regenerate on the next tick
         self._add_secrets(config.substituted)
         event("config.reloaded", sources=len(config.sources), channels=len(config.channels))
 
@@ -118,7 +120,9 @@ class Service:
             return
         try:
             config = self.config  # one configuration for the whole tick, even if SIGHUP swaps it
-            self.poll_due(config)
+            recorded = self.poll_due(config)
+            if config.publish is not None and (recorded or not self._published) and not self.stop.is_set():
+                self.publish(config)
             if not self.stop.is_set():
                 self.send_due_digests(config)
         except Exception as exc:  # noqa: BLE001 - the service outlives any one bad tick
@@ -126,8 +130,25 @@ class Service:
         finally:
             self._ticking.release()
 
-    def poll_due(self, config: Config) -> None:
+    def publish(self, config: Config) -> None:
+        """Regenerate the `publish:` outputs; a failure is logged, never raised, and
+        retried after the next poll that records changes."""
+        from watcher.publish.files import publish_all
+
+        assert config.publish is not None
+        started = time.monotonic()
+        self._published = True
+        try:
+            written = publish_all(config.publish, self.store, config, now=self.clock())
+        except Exception as exc:  # noqa: BLE001 - publishing must never stop polling
+            event("publish.failed", logging.ERROR, dir=str(config.publish.dir), error=f"{type(exc).__name__}: {exc}")
+            return
+        event("publish.done", files=[str(p) for p in written], ms=round((time.monotonic() - started) * 1000))
+
+    def poll_due(self, config: Config) -> int:
+        """Poll the due sources; send instant channels. Returns how many changes were recorded."""
         now = self.clock()
+        recorded = 0
         with self.store.session() as session:
             next_at = dict(session.execute(select(SourceState.id, SourceState.next_poll_at)).all())
         due = [s for s in config.sources if next_at.get(s.id) is None or next_at[s.id] <= now]
@@ -135,6 +156,7 @@ class Service:
             started = time.monotonic()
             report = poll_sources(due, self.store, channels=config.channels, stop=self.stop, now=self.clock,
                                   on_outcome=_log_outcome)
+            recorded = len(report.change_ids)
             quiet = not report.failures and not report.change_ids
             event("poll.cycle", logging.DEBUG if quiet else logging.INFO, sources=len(report.outcomes),
                   failed=len(report.failures), changes=len(report.change_ids),
@@ -144,6 +166,7 @@ class Service:
         if any(c.mode == "instant" for c in config.channels) and not self.stop.is_set():
             for outcome in send_instant(self.store, config, now=self.clock).outcomes:
                 _log_delivery(outcome)
+        return recorded
 
     def send_due_digests(self, config: Config) -> None:
         now = self.clock()

@@ -22,6 +22,7 @@ class ChangeFilter:
     since: datetime | None = None
     include_irrelevant: bool = False
     limit: int | None = 100
+    include_baseline: bool = True  # False: only real changes (what channels and the Atom feed get)
 
 
 def find_changes(session: Session, flt: ChangeFilter) -> list[Change]:
@@ -32,6 +33,8 @@ def find_changes(session: Session, flt: ChangeFilter) -> list[Change]:
         query = query.where(Change.detected_at >= flt.since)
     if not flt.include_irrelevant:
         query = query.where(Change.relevant.is_(True))
+    if not flt.include_baseline:
+        query = query.where(Change.baseline.is_(False))
     if flt.sources:
         query = query.where(Change.source_id.in_(flt.sources))
     if flt.jurisdictions:
