@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from conftest import Workdir, closed_port, feed_route, items, rss, source
+from conftest import Cli, Workdir, closed_port, feed_route, items, rss, source
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
