@@ -116,4 +116,4 @@ def test_corpus_one_poll_cycle(server: LocalServer, work: Workdir) -> None:
         print(f"  {names[o.source_id]}: {o.error[:120]}")
     assert with_entries > len(docs) // 2
     assert len(errors) < len(docs) // 10
-    assert elapsed < 60
+    # The elapsed time is printed above, not asserted: timings belong in bench/.

@@ -264,11 +264,13 @@ class Fetcher:
                         return
                     if stop.wait(host.pacer.delay()):
                         return
+                    cpu = time.thread_time()
                     result = self.fetch(req)
+                    waited = result.elapsed - (time.thread_time() - cpu)
                     done.put(result)
-                    if result.elapsed > _SLOW_ANSWER and host.add_worker(self.limits.per_host):
-                        # Slow answers leave this worker waiting on the network: a
-                        # second connection to the host now pays for itself.
+                    if host.waited(waited > _WAITING) and host.add_worker(self.limits.per_host):
+                        # This worker spends its time waiting on the network, not
+                        # working: a second connection to the host now pays for itself.
                         pool.submit(drain, host)
             finally:
                 done.flush()
@@ -290,10 +292,13 @@ class Fetcher:
             pool.shutdown(wait=completed, cancel_futures=True)
 
 
-# A host whose answers take longer than this gets a second worker (up to `per_host`).
-# Below it, requests are CPU-bound: two threads on one fast host only hand the GIL
-# back and forth (2,000 304s on loopback: 0.74 s of CPU with one worker, 1.26 s with two).
-_SLOW_ANSWER = 0.05
+# A host whose answers kept its worker waiting (wall time beyond the worker's own CPU
+# time) longer than this, `_SLOW_STREAK` times in a row (one stall is no pattern),
+# gets a second worker, up to `per_host`. Below it, requests
+# are CPU-bound: two threads on one fast host only hand the GIL back and forth
+# (2,000 304s from nginx on loopback: 0.74 s of CPU with one worker, 1.26 s with two).
+_WAITING = 0.002
+_SLOW_STREAK = 3
 
 
 @dataclass(slots=True)
@@ -303,7 +308,14 @@ class _HostWork:
     pending: deque[FetchRequest]
     pacer: _Pacer
     workers: int = 0
+    slow_streak: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def waited(self, slow: bool) -> bool:
+        """Note whether an answer kept its worker waiting; True once that is a pattern."""
+        with self.lock:
+            self.slow_streak = self.slow_streak + 1 if slow else 0
+            return self.slow_streak >= _SLOW_STREAK
 
     def add_worker(self, limit: int) -> bool:
         """Count one more worker if the host is below `limit` and has work left."""
