@@ -268,7 +268,7 @@ class Fetcher:
                     result = self.fetch(req)
                     waited = result.elapsed - (time.thread_time() - cpu)
                     done.put(result)
-                    if host.waited(waited > _WAITING) and host.add_worker(self.limits.per_host):
+                    if waited > _WAITING and host.add_worker(self.limits.per_host):
                         # This worker spends its time waiting on the network, not
                         # working: a second connection to the host now pays for itself.
                         pool.submit(drain, host)
@@ -292,13 +292,12 @@ class Fetcher:
             pool.shutdown(wait=completed, cancel_futures=True)
 
 
-# A host whose answers kept its worker waiting (wall time beyond the worker's own CPU
-# time) longer than this, `_SLOW_STREAK` times in a row (one stall is no pattern),
-# gets a second worker, up to `per_host`. Below it, requests
-# are CPU-bound: two threads on one fast host only hand the GIL back and forth
-# (2,000 304s from nginx on loopback: 0.74 s of CPU with one worker, 1.26 s with two).
-_WAITING = 0.002
-_SLOW_STREAK = 3
+# A host whose answer kept its worker waiting (wall time beyond the worker's own CPU
+# time) longer than this gets a second worker, up to `per_host`: any remote host
+# does (a network round trip is tens of ms), nginx on loopback (0.1 ms) does not.
+# There requests are CPU-bound, and two threads on one host only hand the GIL back
+# and forth (2,000 304s: 0.74 s of CPU with one worker, 1.26 s with two).
+_WAITING = 0.01
 
 
 @dataclass(slots=True)
@@ -308,14 +307,7 @@ class _HostWork:
     pending: deque[FetchRequest]
     pacer: _Pacer
     workers: int = 0
-    slow_streak: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def waited(self, slow: bool) -> bool:
-        """Note whether an answer kept its worker waiting; True once that is a pattern."""
-        with self.lock:
-            self.slow_streak = self.slow_streak + 1 if slow else 0
-            return self.slow_streak >= _SLOW_STREAK
 
     def add_worker(self, limit: int) -> bool:
         """Count one more worker if the host is below `limit` and has work left."""
