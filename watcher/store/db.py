@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from watcher.errors import StoreError
 
 # The newest migration this code knows. tests/test_store.py checks it matches Alembic's head.
-SCHEMA_REVISION = "0003"
-KNOWN_REVISIONS = ("0001", "0002", "0003")
+SCHEMA_REVISION = "0004"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004")
 DEFAULT_DB = "state/watcher.db"
 
 
@@ -76,18 +76,18 @@ def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
         if current != SCHEMA_REVISION:
             if current is not None and current not in KNOWN_REVISIONS:
                 raise StoreError(
-                    f"the store {_display(url)} has schema version {current}, newer than this watcher knows "
+                    f"the store {display_url(url)} has schema version {current}, newer than this watcher knows "
                     f"({SCHEMA_REVISION}); upgrade watcher to use it"
                 )
             if not migrate:
-                raise StoreError(f"the store {_display(url)} needs a schema upgrade; run `watcher db upgrade`")
+                raise StoreError(f"the store {display_url(url)} needs a schema upgrade; run `watcher db upgrade`")
             upgrade(engine)
     except StoreError:
         engine.dispose()
         raise
     except SQLAlchemyError as exc:
         engine.dispose()
-        raise StoreError(f"cannot open the store {_display(url)}: {_short(exc)}") from None
+        raise StoreError(f"cannot open the store {display_url(url)}: {_short(exc)}") from None
     return Store(engine)
 
 
@@ -117,8 +117,11 @@ def _engine(url: str) -> Engine:
         return engine
     try:
         return create_engine(url, pool_pre_ping=True)
-    except (SQLAlchemyError, ImportError, ValueError) as exc:
-        raise StoreError(f"cannot use the store URL {_display(url)}: {_short(exc)}") from None
+    except ImportError as exc:
+        raise StoreError(f"cannot use the store URL {display_url(url)}: its database driver is not installed "
+                         f"({exc}); for PostgreSQL: pip install 'watcher[postgres]'") from None
+    except (SQLAlchemyError, ValueError) as exc:
+        raise StoreError(f"cannot use the store URL {display_url(url)}: {_short(exc)}") from None
 
 
 def _sqlite_path(url: str) -> str:
@@ -183,7 +186,7 @@ def _current_revision(conn) -> str | None:  # noqa: ANN001
         return None
 
 
-def _display(url: str) -> str:
+def display_url(url: str) -> str:
     """A URL safe to print: the password is masked."""
     from sqlalchemy.engine import make_url
 
