@@ -60,9 +60,15 @@ def claim_due(store: Store, source_ids: Iterable[str], owner: str, now: datetime
                SourceState.claimed_by == owner)
     due = or_(SourceState.next_poll_at.is_(None), SourceState.next_poll_at <= now)
     with store.session() as session:
-        ensure_sources(session, ids)
-        session.commit()
-        pick = (select(SourceState.id).where(SourceState.id.in_(ids), due, free)
+        known = set(session.scalars(select(SourceState.id).where(SourceState.id.in_(ids))))
+        if len(known) < len(ids):
+            ensure_sources(session, [sid for sid in ids if sid not in known])
+            session.commit()
+        # A plain read first: most ticks find nothing due and so write nothing.
+        candidates = session.scalars(select(SourceState.id).where(SourceState.id.in_(ids), due, free)).all()
+        if not candidates:
+            return []
+        pick = (select(SourceState.id).where(SourceState.id.in_(candidates), due, free)
                 .with_for_update(skip_locked=True))
         claimed = session.scalars(
             update(SourceState).where(SourceState.id.in_(pick.scalar_subquery()), due, free)
