@@ -49,6 +49,24 @@ def test_upgrade_from_a_0003_store_keeps_its_data(db_url: str) -> None:
         assert old.next_poll_at == datetime(2026, 11, 30, 8, tzinfo=UTC)
 
 
+def test_instances_opening_a_new_store_together_migrate_it_once(db_url: str, work: Workdir, cli: Cli) -> None:
+    """Several processes started at once on an empty store (as instances of `watcher run`
+    do): all open it, none fails on another's half-made tables (PostgreSQL: an advisory
+    lock around the migration; SQLite: its write lock)."""
+    import subprocess
+
+    from proc_helpers import child_env, watcher_exe
+
+    work.write_config(text="sources: []\n")
+    argv = [watcher_exe(), "--config", str(work.config), "--db", db_url, "db", "upgrade"]
+    procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env(), text=True)
+             for _ in range(4)]
+    results = [(p.wait(timeout=60), p.stderr.read()) for p in procs]
+    assert [code for code, _ in results] == [0] * 4, results
+    with open_store(db_url) as store, store.engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [SCHEMA_REVISION]
+
+
 def test_db_upgrade_command(work: Workdir, cli: Cli) -> None:
     work.write_config(text="sources: []\n")
     run = cli("db", "upgrade")

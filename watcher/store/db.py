@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,8 @@ from watcher.errors import StoreError
 SCHEMA_REVISION = "0004"
 KNOWN_REVISIONS = ("0001", "0002", "0003", "0004")
 DEFAULT_DB = "state/watcher.db"
+_MIGRATING = threading.Lock()
+_MIGRATION_LOCK = 0x77617463  # "watc": the advisory lock held while a PostgreSQL store is migrated
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -98,7 +101,16 @@ def upgrade(engine: Engine) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    with engine.begin() as conn:
+    # Alembic's `op` and `context` are module globals: one migration at a time per process.
+    with _MIGRATING, engine.begin() as conn:
+        # Processes opening a new store together (instances starting at once) migrate it
+        # one at a time: the first migrates, the others wait here, then find it at head.
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+        elif conn.dialect.name == "sqlite":
+            # pysqlite would begin only at the first INSERT, after Alembic has read the
+            # version and begun its CREATE TABLEs: take the write lock first.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 
