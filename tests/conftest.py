@@ -4,6 +4,7 @@ with a sources.yaml writer, a temporary SQLite store, and ways to run the CLI
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+import backends
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -122,7 +124,8 @@ class Workdir:
 
     @property
     def db_url(self) -> str:
-        return f"sqlite:///{self.db}"
+        """The store, on the backend under test (tests/backends.py)."""
+        return backends.store_url(self.db)
 
     def write_config(self, sources: list[dict[str, Any]] | None = None, *, text: str | None = None,
                      defaults: dict[str, Any] | None = None, channels: list[dict[str, Any]] | None = None) -> Path:
@@ -151,7 +154,42 @@ def work(tmp_path: Path) -> Workdir:
 
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'store.db'}"
+    return backends.store_url(tmp_path / "store.db")
+
+
+# -- the backend under test (tests/backends.py) -----------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--backend", choices=["sqlite", "postgresql"], default="sqlite",
+                     help="where the tests' stores live: SQLite files (default) or schemas of the "
+                          "PostgreSQL database named by $WATCHER_TEST_DATABASE_URL")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    backends.BACKEND = config.getoption("--backend")
+    config.addinivalue_line("markers", "sqlite_only(why): about SQLite itself; skipped on PostgreSQL")
+    config.addinivalue_line("markers", "postgresql_only: needs PostgreSQL; skipped on SQLite")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if backends.BACKEND == "postgresql":
+        why = backends.pg_unavailable()
+        for item in items:
+            if why:
+                item.add_marker(pytest.mark.skip(reason=f"PostgreSQL run: {why}"))
+            elif (mark := item.get_closest_marker("sqlite_only")) is not None:
+                item.add_marker(pytest.mark.skip(reason="SQLite only: " + (mark.args[0] if mark.args else "")))
+    else:
+        for item in items:
+            if item.get_closest_marker("postgresql_only") is not None:
+                item.add_marker(pytest.mark.skip(reason="PostgreSQL only: run with --backend postgresql"))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if backends.BACKEND == "postgresql":
+        with contextlib.suppress(Exception):
+            backends.drop_pg_stores()
 
 
 # -- running the CLI ------------------------------------------------------------------

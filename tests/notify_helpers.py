@@ -10,7 +10,6 @@ import email
 import email.policy
 import json
 import socket
-import sqlite3
 import threading
 import time
 from collections import deque
@@ -20,6 +19,8 @@ from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+import backends
 
 # -- feed items -----------------------------------------------------------------------
 
@@ -248,11 +249,8 @@ class Receiver:
 
 
 def sql(db: Path, statement: str, *args: Any) -> list[tuple[Any, ...]]:
-    """Run one SQL statement on the SQLite store (e.g. to make a backed-off retry due now)."""
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute(statement, args).fetchall()
-    conn.close()
-    return rows
+    """Run one SQL statement on the test's store (e.g. to make a backed-off retry due now)."""
+    return backends.sql(db, statement, *args)
 
 
 def make_due(db: Path) -> None:

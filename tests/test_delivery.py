@@ -15,6 +15,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import backends
 import pytest
 from conftest import Cli, Run, Workdir, feed_route, items, rss, source
 from notify_helpers import (
@@ -100,6 +101,12 @@ def secret_free(secret: str, *runs: Run, extra: str = "") -> None:
 
 
 def dump_db(work: Workdir) -> str:
+    """Every row of the store, as text (to search it for a secret)."""
+    if backends.BACKEND != "sqlite":
+        tables = [t for (t,) in backends.sql(work.db, "SELECT table_name FROM information_schema.tables "
+                                                      "WHERE table_schema = current_schema()")]
+        assert "deliveries" in tables
+        return "\n".join(repr(row) for t in tables for row in backends.sql(work.db, f'SELECT * FROM "{t}"'))
     with sqlite3.connect(work.db) as conn:
         text = "\n".join(conn.iterdump())
     conn.close()

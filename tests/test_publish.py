@@ -43,13 +43,12 @@ def _poll_hostile(cli: Cli, work: Workdir, server) -> None:
     """A poll adding the delay and an item whose stored title and URL are hostile (feed
     parsing reduces markup to text, so the title is planted as a source could yield it
     as plain text: the store is the boundary every output must escape)."""
-    import sqlite3
+    import backends
 
     server.set("/a.xml", feed_route(rss([DELAY, XSS_ITEM, *EU_A])))
     assert cli("poll").code == 0
-    with sqlite3.connect(work.db) as db:
-        db.execute("UPDATE changes SET title = ?, url = ? WHERE title = ?",
-                   (XSS, "javascript:alert(1)", XSS_ITEM["title"]))
+    backends.sql(work.db, "UPDATE changes SET title = ?, url = ? WHERE title = ?",
+                 XSS, "javascript:alert(1)", XSS_ITEM["title"])
 
 
 @pytest.fixture

@@ -129,6 +129,12 @@ def test_run_polls_on_schedule_records_changes_alerts_once_json_logs_without_sec
     assert FEED_TOKEN not in log and WEBHOOK_SECRET not in log
 
 
+def _datetime(value: Any) -> datetime:
+    """A timestamp read with raw SQL: text on SQLite, a datetime on PostgreSQL."""
+    value = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return value.replace(tzinfo=None) if value.tzinfo else value
+
+
 def test_failing_source_backs_off_then_recovers(server: LocalServer, work: Workdir, cli: Cli) -> None:
     tracker = Tracker()
     server.set("/ok.xml", tracker.route("/ok.xml", feed_route(rss(items("ok", 1)))))
@@ -141,7 +147,7 @@ def test_failing_source_backs_off_then_recovers(server: LocalServer, work: Workd
         row = cli.sources()["flaky"]
         if row["consecutive_failures"] >= at_least:
             (error_at, next_at), = sql(work.db, "SELECT last_error_at, next_poll_at FROM sources WHERE id='flaky'")
-            gap = (datetime.fromisoformat(next_at) - datetime.fromisoformat(error_at)).total_seconds()
+            gap = (_datetime(next_at) - _datetime(error_at)).total_seconds()
             if not snapshots or snapshots[-1][0] != row["consecutive_failures"]:
                 snapshots.append((row["consecutive_failures"], gap))
             return row

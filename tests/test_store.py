@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import backends
 import pytest
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
@@ -67,7 +68,7 @@ def test_wal_and_reads_while_a_write_is_open(tmp_path: Path) -> None:
 
 
 def newer_store(path: Path) -> None:
-    with open_store(f"sqlite:///{path}") as store, store.engine.begin() as conn:
+    with open_store(backends.store_url(path)) as store, store.engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
 
 
@@ -75,7 +76,7 @@ def test_newer_schema_refused(tmp_path: Path) -> None:
     path = tmp_path / "future.db"
     newer_store(path)
     with pytest.raises(StoreError) as exc:
-        open_store(f"sqlite:///{path}")
+        open_store(backends.store_url(path))
     message = str(exc.value)
     assert "9999" in message and SCHEMA_REVISION in message and "upgrade watcher" in message
 

@@ -16,6 +16,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import Cli, Workdir, feed_route, items, rss, source
 from proc_helpers import child_env, watcher_exe
 
@@ -50,6 +51,7 @@ def one_line_error(proc: subprocess.CompletedProcess, *words: str) -> str:
     return errors[0]
 
 
+@pytest.mark.sqlite_only("SQLite's read-only file mode; a PostgreSQL role's rights are the server's business")
 def test_read_only_store(work: Workdir, cli: Cli, server: LocalServer) -> None:
     server.set("/a.xml", feed_route(rss(items("a", 3))))
     work.write_config([source("a", server.url("/a.xml"))])
@@ -70,6 +72,7 @@ def test_read_only_store(work: Workdir, cli: Cli, server: LocalServer) -> None:
     assert len(cli.changes()) == 6
 
 
+@pytest.mark.sqlite_only("a file-size limit on the process writing the SQLite file; PostgreSQL writes in its server")
 def test_full_disk(work: Workdir, cli: Cli, server: LocalServer) -> None:
     big = [dict(it, description="Routine notice. " * 200) for it in items("big", 300)]  # ~1 MB to store
     server.set("/big.xml", feed_route(rss(big)))

@@ -825,16 +825,24 @@ def deliveries(settings: Settings, fmt: str) -> None:
 @click.option("--tick", type=click.FloatRange(min=0.05), default=5.0, show_default=True, metavar="SECONDS",
               help="How often the scheduler looks for due sources and digest windows.")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info", show_default=True)
+@click.option("--lease", type=click.FloatRange(min=1), default=600, show_default=True, metavar="SECONDS",
+              help="How long a source or an alert taken by this instance stays its own: those of an "
+                   "instance that died mid-poll or mid-send are taken over by another after this.")
 @click.pass_obj
-def run(settings: Settings, tick: float, log_level: str) -> None:
+def run(settings: Settings, tick: float, log_level: str, lease: float) -> None:
     """The long-running service: polls each source on its interval, sends digests on
     their schedules and instant alerts after each poll. Logs one line per event to
     stderr (JSON when not a terminal). SIGHUP reloads the configuration; SIGTERM or
     SIGINT stops cleanly.
 
+    On PostgreSQL several instances (on several hosts) may share one store: each due
+    source is polled by one of them, each alert and digest sent once. A SQLite store
+    takes one instance; a second is refused (exit 2).
+
     \b
     Examples:
       watcher run
+      watcher --db postgresql+psycopg://watcher@db.example.org/watcher run   # on each host
       systemctl start watcher        # see systemd/watcher.service
     """
     import os
@@ -843,7 +851,7 @@ def run(settings: Settings, tick: float, log_level: str) -> None:
     from watcher.service import Service
 
     logs.configure(log_level)
-    code = Service(settings.config_path, settings.db_url, tick=tick).run()
+    code = Service(settings.config_path, settings.db_url, tick=tick, lease=lease).run()
     sys.stdout.flush()
     sys.stderr.flush()
     # A fetch abandoned by SIGTERM may still sit in its socket until its timeout;
@@ -883,6 +891,80 @@ def status(settings: Settings, fmt: str) -> None:
 
 
 # -- demo ------------------------------------------------------------------------------
+
+
+# -- db ------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """The store itself: create or upgrade its schema, move it between backends.
+
+    \b
+    Examples:
+      watcher --db postgresql+psycopg://watcher@db.example.org/watcher db upgrade
+      watcher db export > store.jsonl                 # from the SQLite store
+      watcher --db postgresql+psycopg://watcher@db.example.org/watcher db import store.jsonl
+    """
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(settings: Settings) -> None:
+    """Create the store, or bring its schema up to this watcher's (Alembic migrations).
+
+    Every command does this by itself on a store it opens; run it explicitly to
+    upgrade a shared PostgreSQL store once, before restarting the instances.
+
+    \b
+    Example:
+      watcher --db postgresql+psycopg://watcher@db.example.org/watcher db upgrade
+    """
+    from watcher.store.db import SCHEMA_REVISION, database_url, display_url
+
+    with settings.store():
+        click.echo(f"{display_url(database_url(settings.db_url))}: schema at revision {SCHEMA_REVISION}")
+
+
+@db.command("export")
+@click.argument("file", type=click.File("w", encoding="utf-8", lazy=True), default="-")
+@click.pass_obj
+def db_export(settings: Settings, file: Any) -> None:
+    """Write the whole store as JSON lines to FILE (default: standard output).
+
+    \b
+    Examples:
+      watcher db export store.jsonl
+      watcher --db sqlite:///state/watcher.db db export | gzip > store.jsonl.gz
+    """
+    from watcher.store.transfer import export_store
+
+    with settings.store() as store:
+        counts = export_store(store, file)
+    click.echo(f"exported {_count_line(counts)}", err=True)
+
+
+@db.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
+@click.pass_obj
+def db_import(settings: Settings, file: Any) -> None:
+    """Load FILE (made by `watcher db export`; default: standard input) into a new,
+    empty store, ids and all. All or nothing.
+
+    \b
+    Examples:
+      watcher --db postgresql+psycopg://watcher@db.example.org/watcher db import store.jsonl
+      watcher --db sqlite:///copy.db db import store.jsonl
+    """
+    from watcher.store.transfer import import_store
+
+    with settings.store() as store:
+        counts = import_store(store, file)
+    click.echo(f"imported {_count_line(counts)}", err=True)
+
+
+def _count_line(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {name}" for name, n in counts.items() if n) or "an empty store"
 
 
 @main.command()

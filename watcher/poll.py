@@ -158,6 +158,9 @@ def _handle(session, source: SourceConfig, state: SourceState, result: FetchResu
             channels: Sequence[ChannelConfig] = ()) -> SourceOutcome:
     state.last_attempt_at = at
     state.last_status = result.status
+    # The lease of the `watcher run` instance that claimed it (store/claims.py) ends in the
+    # transaction that stores its next poll time: the next instance finds it not yet due.
+    state.claimed_by = state.claimed_until = None
     if result.error is not None:
         return _failed(state, source, at, str(result.error), result)
     if not result.has_new_body:

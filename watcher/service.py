@@ -21,15 +21,17 @@ was stored stays stored) and exit within a bounded time.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
 from watcher.config import _ENV as ENV_REFERENCE
 from watcher.config import Config, load_config
@@ -38,15 +40,17 @@ from watcher.errors import ConfigError
 from watcher.logs import event, set_secrets
 from watcher.notify.outbox import period_of, send_digests, send_instant
 from watcher.poll import poll_sources
+from watcher.store import claims
 from watcher.store.db import Store, open_store
 from watcher.store.models import Digest as DigestRow
 from watcher.store.models import SourceState
 
 STOP_GRACE = 8.0  # seconds SIGTERM waits for the tick in flight before leaving anyway
+LEASE = 600.0  # seconds a claimed source is this instance's; a dead instance's sources are taken over after
 
 
 class Service:
-    def __init__(self, config_path: str | None, db_url: str | None, *, tick: float = 5.0,
+    def __init__(self, config_path: str | None, db_url: str | None, *, tick: float = 5.0, lease: float = LEASE,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.config_path = config_path
         self.config: Config = load_config(config_path)
@@ -54,6 +58,9 @@ class Service:
         self._add_secrets(self.config.substituted)
         self.store: Store = open_store(db_url)
         self.tick_seconds = tick
+        self.lease = timedelta(seconds=lease)
+        self.owner = claims.instance_id()  # this instance's name in source leases
+        self._lock = None  # SQLite: the single-instance lock, taken by run()
         self.clock = clock
         self.stop = threading.Event()
         self.reload = threading.Event()
@@ -63,8 +70,15 @@ class Service:
     # -- lifecycle ------------------------------------------------------------------
 
     def run(self) -> int:
-        """Serve until SIGTERM/SIGINT. Returns the exit code."""
+        """Serve until SIGTERM/SIGINT. Returns the exit code. On SQLite, raises UsageError
+        (exit 2) when another instance already serves the same store."""
         from apscheduler.schedulers.background import BackgroundScheduler
+
+        try:
+            self._lock = claims.single_instance_lock(self.store)
+        except BaseException:
+            self.store.close()
+            raise
 
         signal.signal(signal.SIGTERM, lambda *_: self.stop.set())
         signal.signal(signal.SIGINT, lambda *_: self.stop.set())
@@ -76,7 +90,8 @@ class Service:
         scheduler.add_job(self.tick, "interval", seconds=self.tick_seconds, id="tick", max_instances=1,
                           coalesce=True, next_run_time=datetime.now(UTC))
         event("service.start", sources=len(self.config.sources), channels=len(self.config.channels),
-              tick_seconds=self.tick_seconds, pid=os.getpid())
+              tick_seconds=self.tick_seconds, pid=os.getpid(), instance=self.owner,
+              backend=self.store.engine.dialect.name)
         scheduler.start()
         try:
             while not self.stop.wait(0.2):
@@ -89,7 +104,11 @@ class Service:
             # The tick in flight ends after the source in hand; wait for it, boundedly.
             if self._ticking.acquire(timeout=STOP_GRACE):
                 self._ticking.release()
+            with contextlib.suppress(Exception):  # the store may be gone; the leases then run out
+                claims.release(self.store, self.owner)
             self.store.close()
+            if self._lock is not None:
+                self._lock.close()
             event("service.stop", waited_s=round(time.monotonic() - started, 2))
             logging.shutdown()
         return 0
@@ -147,15 +166,20 @@ class Service:
 
     def poll_due(self, config: Config) -> int:
         """Poll the due sources; send instant channels. Returns how many changes were recorded."""
-        now = self.clock()
         recorded = 0
-        with self.store.session() as session:
-            next_at = dict(session.execute(select(SourceState.id, SourceState.next_poll_at)).all())
-        due = [s for s in config.sources if next_at.get(s.id) is None or next_at[s.id] <= now]
+        # The due sources no other instance is polling, leased to this one (store/claims.py).
+        claimed = set(claims.claim_due(self.store, [s.id for s in config.sources], self.owner, self.clock(),
+                                       self.lease))
+        due = [s for s in config.sources if s.id in claimed]
         if due:
             started = time.monotonic()
-            report = poll_sources(due, self.store, channels=config.channels, stop=self.stop, now=self.clock,
-                                  on_outcome=_log_outcome)
+            try:
+                report = poll_sources(due, self.store, channels=config.channels, stop=self.stop, now=self.clock,
+                                      on_outcome=_log_outcome)
+            finally:
+                # Each polled source's lease ended with its stored poll; give back the
+                # rest (a SIGTERM stopped the cycle before them), or they wait for expiry.
+                claims.release(self.store, self.owner, claimed)
             recorded = len(report.change_ids)
             quiet = not report.failures and not report.change_ids
             event("poll.cycle", logging.DEBUG if quiet else logging.INFO, sources=len(report.outcomes),
@@ -164,7 +188,7 @@ class Service:
         # Every tick, not only after a poll: a failed alert's retry (due in a minute) or
         # one left by a SIGTERM must not wait for the next due source (hours away).
         if any(c.mode == "instant" for c in config.channels) and not self.stop.is_set():
-            for outcome in send_instant(self.store, config, now=self.clock).outcomes:
+            for outcome in send_instant(self.store, config, now=self.clock, lease=self.lease).outcomes:
                 _log_delivery(outcome)
         return recorded
 
@@ -179,13 +203,14 @@ class Service:
                     DigestRow.channel_id == channel.id, DigestRow.period.like(f"{window}#%")).limit(1))
             if handled is not None:
                 continue
-            report = send_digests(self.store, config, [channel.id], now=lambda: now)
+            report = send_digests(self.store, config, [channel.id], now=lambda: now, lease=self.lease)
             for outcome in report.outcomes:
                 _log_delivery(outcome)
             if all(o.status == "nothing" for o in report.outcomes):
                 # Nothing to send this window: mark it handled, or a change arriving
                 # later in the window would be sent then instead of next window.
-                with self.store.session() as session:
+                # Another instance may mark it at the same moment: either mark will do.
+                with contextlib.suppress(IntegrityError), self.store.session() as session:
                     session.execute(insert(DigestRow), [{"channel_id": channel.id, "period": f"{window}#0",
                                                          "created_at": now, "status": "empty", "attempts": 0}])
 

@@ -90,8 +90,11 @@ def backoff(attempts: int, retry_after: float | None = None) -> float:
     return max(delay, retry_after or 0.0)
 
 
-def send_instant(store: Store, config: Config, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> SendReport:
-    """Send every `instant` channel what is pending and due for it, one message per channel."""
+def send_instant(store: Store, config: Config, now: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 lease: timedelta = LEASE) -> SendReport:
+    """Send every `instant` channel what is pending and due for it, one message per channel.
+    The deliveries are leased to this run for `lease` first (one conditional UPDATE, so
+    runs beside it, in this process or another instance's, leave them alone)."""
     report = SendReport()
     types = channel_types()
     for channel in config.channels:
@@ -112,7 +115,7 @@ def send_instant(store: Store, config: Config, now: Callable[[], datetime] = lam
             taken = set(session.scalars(
                 update(Delivery).where(Delivery.id.in_([d.id for d, _ in due]), Delivery.status == "pending",
                                        (Delivery.next_attempt_at.is_(None)) | (Delivery.next_attempt_at <= at))
-                .values(next_attempt_at=at + LEASE).returning(Delivery.id)).all())
+                .values(next_attempt_at=at + lease).returning(Delivery.id)).all())
             session.commit()
             due = [(d, c) for d, c in due if d.id in taken]
             if not due:
@@ -133,6 +136,7 @@ def send_digests(
     dry_run: bool = False,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     on_dry_run: Callable[[ChannelConfig, Digest], None] | None = None,
+    lease: timedelta = LEASE,
 ) -> SendReport:
     """Send each digest channel (or the named ones) everything not yet sent to it.
 
@@ -157,7 +161,7 @@ def send_digests(
                 on_dry_run(channel, digest)
             report.outcomes.append(SendOutcome(channel.id, "dry-run", len(changes), subject=digest.subject))
             continue
-        for digest_id in _digests_to_send(store, channel, at):
+        for digest_id in _digests_to_send(store, channel, at, lease):
             with store.session() as session:
                 row = session.get(DigestRow, digest_id)
                 deliveries = list(session.scalars(select(Delivery).where(Delivery.digest_id == digest_id)))
@@ -190,7 +194,7 @@ def _idle_outcome(store: Store, channel: ChannelConfig) -> SendOutcome:
     return SendOutcome(channel.id, "waiting", count, error=f"retry after {when}; last error: {error or '-'}")
 
 
-def _digests_to_send(store: Store, channel: ChannelConfig, at: datetime) -> list[int]:
+def _digests_to_send(store: Store, channel: ChannelConfig, at: datetime, lease: timedelta = LEASE) -> list[int]:
     """Digests of `channel` due now, each leased to this run: earlier failed ones (same
     contents), then a new one claiming every pending delivery not yet in a digest."""
     with store.session() as session:
@@ -198,7 +202,7 @@ def _digests_to_send(store: Store, channel: ChannelConfig, at: datetime) -> list
             select(DigestRow.id).where(DigestRow.channel_id == channel.id, DigestRow.status == "pending",
                                        (DigestRow.next_attempt_at.is_(None)) | (DigestRow.next_attempt_at <= at))
             .order_by(DigestRow.id)))
-    retry = [digest_id for digest_id in due if _lease(store, digest_id, at)]
+    retry = [digest_id for digest_id in due if _lease(store, digest_id, at, lease)]
     base = period_of(channel, at)
     for attempt in range(1, 1000):
         try:
@@ -211,7 +215,7 @@ def _digests_to_send(store: Store, channel: ChannelConfig, at: datetime) -> list
                     return retry
                 digest_id = session.scalars(insert(DigestRow).returning(DigestRow.id), [{
                     "channel_id": channel.id, "period": f"{base}#{attempt}", "created_at": at,
-                    "status": "pending", "attempts": 0, "next_attempt_at": at + LEASE}]).one()
+                    "status": "pending", "attempts": 0, "next_attempt_at": at + lease}]).one()
                 claimed = session.execute(update(Delivery).where(*unclaimed).values(digest_id=digest_id)).rowcount
                 if not claimed:  # another run claimed them first
                     session.rollback()
@@ -222,13 +226,13 @@ def _digests_to_send(store: Store, channel: ChannelConfig, at: datetime) -> list
     return retry
 
 
-def _lease(store: Store, digest_id: int, at: datetime) -> bool:
+def _lease(store: Store, digest_id: int, at: datetime, lease: timedelta = LEASE) -> bool:
     """Take a due digest for this run (one atomic update): False when another run took it first."""
     with store.session() as session:
         return session.execute(
             update(DigestRow).where(DigestRow.id == digest_id, DigestRow.status == "pending",
                                     (DigestRow.next_attempt_at.is_(None)) | (DigestRow.next_attempt_at <= at))
-            .values(next_attempt_at=at + LEASE)).rowcount == 1
+            .values(next_attempt_at=at + lease)).rowcount == 1
 
 
 def period_of(channel: ChannelConfig, at: datetime) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,9 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from watcher.errors import StoreError
 
 # The newest migration this code knows. tests/test_store.py checks it matches Alembic's head.
-SCHEMA_REVISION = "0003"
-KNOWN_REVISIONS = ("0001", "0002", "0003")
+SCHEMA_REVISION = "0004"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004")
 DEFAULT_DB = "state/watcher.db"
+_MIGRATING = threading.Lock()
+_MIGRATION_LOCK = 0x77617463  # "watc": the advisory lock held while a PostgreSQL store is migrated
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -76,18 +79,18 @@ def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
         if current != SCHEMA_REVISION:
             if current is not None and current not in KNOWN_REVISIONS:
                 raise StoreError(
-                    f"the store {_display(url)} has schema version {current}, newer than this watcher knows "
+                    f"the store {display_url(url)} has schema version {current}, newer than this watcher knows "
                     f"({SCHEMA_REVISION}); upgrade watcher to use it"
                 )
             if not migrate:
-                raise StoreError(f"the store {_display(url)} needs a schema upgrade; run `watcher db upgrade`")
+                raise StoreError(f"the store {display_url(url)} needs a schema upgrade; run `watcher db upgrade`")
             upgrade(engine)
     except StoreError:
         engine.dispose()
         raise
     except SQLAlchemyError as exc:
         engine.dispose()
-        raise StoreError(f"cannot open the store {_display(url)}: {_short(exc)}") from None
+        raise StoreError(f"cannot open the store {display_url(url)}: {_short(exc)}") from None
     return Store(engine)
 
 
@@ -98,7 +101,16 @@ def upgrade(engine: Engine) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    with engine.begin() as conn:
+    # Alembic's `op` and `context` are module globals: one migration at a time per process.
+    with _MIGRATING, engine.begin() as conn:
+        # Processes opening a new store together (instances starting at once) migrate it
+        # one at a time: the first migrates, the others wait here, then find it at head.
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+        elif conn.dialect.name == "sqlite":
+            # pysqlite would begin only at the first INSERT, after Alembic has read the
+            # version and begun its CREATE TABLEs: take the write lock first.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 
@@ -117,8 +129,11 @@ def _engine(url: str) -> Engine:
         return engine
     try:
         return create_engine(url, pool_pre_ping=True)
-    except (SQLAlchemyError, ImportError, ValueError) as exc:
-        raise StoreError(f"cannot use the store URL {_display(url)}: {_short(exc)}") from None
+    except ImportError as exc:
+        raise StoreError(f"cannot use the store URL {display_url(url)}: its database driver is not installed "
+                         f"({exc}); for PostgreSQL: pip install 'watcher[postgres]'") from None
+    except (SQLAlchemyError, ValueError) as exc:
+        raise StoreError(f"cannot use the store URL {display_url(url)}: {_short(exc)}") from None
 
 
 def _sqlite_path(url: str) -> str:
@@ -183,7 +198,7 @@ def _current_revision(conn) -> str | None:  # noqa: ANN001
         return None
 
 
-def _display(url: str) -> str:
+def display_url(url: str) -> str:
     """A URL safe to print: the password is masked."""
     from sqlalchemy.engine import make_url
 

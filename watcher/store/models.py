@@ -86,6 +86,10 @@ class SourceState(Base):
     next_poll_at: Mapped[datetime | None]
     baseline_at: Mapped[datetime | None]  # None until the first successful poll
     item_count: Mapped[int | None] = mapped_column(Integer)
+    # The lease of the `watcher run` instance polling it now (store/claims.py): taken in one
+    # atomic UPDATE, released when the poll is stored, taken over once `claimed_until` passes.
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None]
 
 
 class Item(Base):
@@ -113,6 +117,7 @@ class Change(Base):
     __table_args__ = (
         Index("ix_changes_detected", "detected_at", "id"),
         Index("ix_changes_source_detected", "source_id", "detected_at"),
+        Index("ix_changes_relevant_detected", "relevant", "detected_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -177,7 +182,10 @@ class Digest(Base):
     a thing that is sent once: two overlapping runs cannot both send it."""
 
     __tablename__ = "digests"
-    __table_args__ = (UniqueConstraint("channel_id", "period", name="uq_digests_channel_period"),)
+    __table_args__ = (
+        UniqueConstraint("channel_id", "period", name="uq_digests_channel_period"),
+        Index("ix_digests_channel_status", "channel_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel_id: Mapped[str] = mapped_column(String(200))
