@@ -7,6 +7,7 @@ commands that need them, so `watcher --help` starts fast.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,8 +42,10 @@ class Settings:
         return open_store(self.db_url)
 
 
+@functools.cache
 def _tune_gc() -> None:
-    """Objects made at start-up (click's, later SQLAlchemy's and the lexicons') live as
+    """Once per process (a test runner invokes the CLI many times, and freezing again
+    would keep each test's garbage forever). Objects made at start-up (click's, later SQLAlchemy's and the lexicons') live as
     long as the process: `gc.freeze` keeps the cyclic collector from walking them
     again and again, and a larger first generation lets it run less often while a
     poll allocates many short-lived objects (which reference counting frees anyway).

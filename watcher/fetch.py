@@ -113,7 +113,7 @@ class Fetcher:
     def __init__(self, limits: FetchLimits | None = None, transport: httpx.BaseTransport | None = None):
         self.limits = limits or FetchLimits()
         self._transport = transport  # for tests (respx) only
-        self._transports: dict[tuple[str, str], httpx.BaseTransport] = {}
+        self._transports: dict[tuple[str, str], httpx.HTTPTransport] = {}
         self._lock = threading.Lock()
 
     def __enter__(self) -> Fetcher:
@@ -123,6 +123,7 @@ class Fetcher:
         self.close()
 
     def close(self) -> None:
+        """Close the connection pools this fetcher opened (an injected transport is the caller's)."""
         with self._lock:
             for transport in self._transports.values():
                 transport.close()
@@ -135,23 +136,22 @@ class Fetcher:
         `httpx.Client`: the client's layers (auth, cookies, redirects, event hooks)
         are all things this stage does itself or does not want, and they cost more
         CPU than the HTTP exchange (0.41 ms against 0.27 ms per 304 on loopback)."""
+        if self._transport is not None:
+            return self._transport  # tests (respx, MockTransport)
         key = (scheme, host)
         with self._lock:
             transport = self._transports.get(key)
             if transport is None:
-                if self._transport is not None:
-                    transport = self._transport  # tests (respx, MockTransport)
-                else:
-                    n = self.limits.per_host
-                    loopback = _is_loopback(host)
-                    transport = httpx.HTTPTransport(
-                        limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
-                        # A proxy from the environment cannot reach this machine's loopback
-                        # (the demo's and tests' local server): never send those through it.
-                        proxy=None if loopback else _environment_proxy(scheme, host),
-                        trust_env=not loopback,
-                    )
-                    _enforce_deadlines(transport)
+                n = self.limits.per_host
+                loopback = _is_loopback(host)
+                transport = httpx.HTTPTransport(
+                    limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
+                    # A proxy from the environment cannot reach this machine's loopback
+                    # (the demo's and tests' local server): never send those through it.
+                    proxy=None if loopback else _environment_proxy(scheme, host),
+                    trust_env=not loopback,
+                )
+                _enforce_deadlines(transport)
                 self._transports[key] = transport
             return transport
 
