@@ -9,20 +9,20 @@ transaction together with its new conditional-GET state.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from watcher import jurisdictions as jur
 from watcher.config import ChannelConfig, Config, SourceConfig
-from watcher.diff import diff_items
-from watcher.errors import ParseError
 from watcher.fetch import Fetcher, FetchRequest, FetchResult
+from watcher.prepare import Prepared, PreparePool, pool_for_cycle, prepare
 from watcher.schedule import next_poll_at
-from watcher.sources import ParsedItem, source_types
 from watcher.store.db import Store
 from watcher.store.models import SourceState
 from watcher.store.writes import (
@@ -33,9 +33,6 @@ from watcher.store.writes import (
     record_evidence,
     stored_items,
 )
-
-if TYPE_CHECKING:
-    from watcher.classify import Classification
 
 
 @dataclass(slots=True)
@@ -102,17 +99,21 @@ def poll_sources(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     on_outcome: Callable[[SourceOutcome], None] | None = None,
     stop: threading.Event | None = None,
+    workers: int | None = None,
 ) -> PollReport:
     """Poll `sources` once, whether due or not, and store what changed, queueing each
     relevant non-baseline change for every channel in `channels` whose filter it matches.
 
-    When `stop` is set (SIGTERM), the cycle ends after the source in hand: what was
-    stored stays stored, the rest keep their state and are polled next time."""
+    When `stop` is set (SIGTERM), the cycle ends after the sources in hand: what was
+    stored stays stored, the rest keep their state and are polled next time.
+    Parsing and classifying run in worker processes when the cycle holds many first
+    polls (see `watcher.prepare.pool_for_cycle`; `workers` forces a pool size, 0 none);
+    storing always happens here, source by source, in the order bodies arrive."""
     report = PollReport(started_at=now())
-    types = source_types()
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher()
     by_id = {s.id: s for s in sources}
+    pool: PreparePool | None = None
 
     def done(outcome: SourceOutcome) -> None:
         report.outcomes.append(outcome)
@@ -130,32 +131,58 @@ def poll_sources(
                     source_id=source.id, url=source.url, timeout=source.timeout, etag=state.etag,
                     last_modified=state.last_modified, body_hash=state.body_hash, headers=source.headers,
                 ))
-            results = fetcher.fetch_all(requests)
-            for result in results:
+            pool = pool_for_cycle(sum(1 for s in states.values() if s.baseline_at is None), workers)
+            # Bodies being prepared by the pool, oldest first: (result, future).
+            in_flight: deque[tuple[FetchResult, Future[Prepared]]] = deque()
+
+            def store_one(result: FetchResult, prepared: Prepared | None = None) -> None:
                 source, state = by_id[result.source_id], states[result.source_id]
-                outcome = _handle(session, source, state, result, types[source.type], now(), channels)
+                outcome = _handle(session, source, state, result, now(), channels, prepared)
                 outcome.fetch_ms = round(result.elapsed * 1000, 1)
                 if outcome.change_ids or outcome.status == "baseline":
                     # A source with changes commits at once, its new validators and body
                     # hash in the same transaction as the changes they led to.
                     session.commit()
                 done(outcome)
-                if stop is not None and stop.is_set():
-                    results.close()
-                    break
+
+            def store_oldest() -> None:
+                result, future = in_flight.popleft()
+                store_one(result, pool.result(future) if pool else None)
+
+            # Closed however the loop ends (Ctrl-C included): fetch threads waiting to
+            # hand over a body are released instead of keeping the process alive.
+            with contextlib.closing(fetcher.fetch_all(requests)) as results:
+                for result in results:
+                    future = None
+                    if pool is not None and result.error is None and result.has_new_body:
+                        future = pool.submit(by_id[result.source_id], result, stored_items(session, result.source_id))
+                    if future is None:
+                        store_one(result)
+                    else:
+                        in_flight.append((result, future))
+                        while len(in_flight) > pool.ahead:
+                            store_oldest()
+                    if stop is not None and stop.is_set():
+                        break
+            while in_flight:
+                store_oldest()
             # Unchanged and failed sources' health is written in one batch: losing it
             # in a crash costs only a repeated (conditional) request.
             prune_evidence(session, sources, now())
             session.commit()
     finally:
+        if pool is not None:
+            pool.close()
         if own_fetcher:
             fetcher.close()
     report.finished_at = now()
     return report
 
 
-def _handle(session, source: SourceConfig, state: SourceState, result: FetchResult, kind, at: datetime,  # noqa: ANN001
-            channels: Sequence[ChannelConfig] = ()) -> SourceOutcome:
+def _handle(session, source: SourceConfig, state: SourceState, result: FetchResult, at: datetime,  # noqa: ANN001
+            channels: Sequence[ChannelConfig] = (), prepared: Prepared | None = None) -> SourceOutcome:
+    """Store what one fetch came to. `prepared` is what a worker made of its body;
+    None prepares it here."""
     state.last_attempt_at = at
     state.last_status = result.status
     # The lease of the `watcher run` instance that claimed it (store/claims.py) ends in the
@@ -166,12 +193,11 @@ def _handle(session, source: SourceConfig, state: SourceState, result: FetchResu
     if not result.has_new_body:
         _succeeded(state, source, at, result)
         return SourceOutcome(source.id, "not-modified" if result.not_modified else "unchanged", items=state.item_count)
-    try:
-        parsed = kind.parse(source, result)
-    except ParseError as exc:
-        return _failed(state, source, at, str(exc), result)
-    except Exception as exc:  # noqa: BLE001 - a parser bug on hostile input must not stop the cycle
-        return _failed(state, source, at, f"parser failed: {type(exc).__name__}: {exc}"[:500], result)
+    if prepared is None:
+        prepared = prepare(source, result, stored_items(session, source.id))
+    if prepared.error is not None or prepared.parsed is None:
+        return _failed(state, source, at, prepared.error or "not parsed", result)
+    parsed, changes = prepared.parsed, prepared.changes
     if not parsed.items and state.item_count:
         # A source that had items and suddenly has none is blocked or broken (a
         # burst-limited board answering an empty table), not emptied: feeds rotate,
@@ -179,9 +205,8 @@ def _handle(session, source: SourceConfig, state: SourceState, result: FetchResu
         return _failed(state, source, at, f"yielded no items where the last poll had {state.item_count}: "
                        "a soft block (rate limit, bot challenge) or a redesign", result)
     baseline = state.baseline_at is None
-    changes = diff_items(stored_items(session, source.id), parsed.items)
-    classified = [ClassifiedChange(ch, classify_for_source(source, ch.item)) for ch in changes]
-    evidence_id = record_evidence(session, source.id, result, parsed.evidence_text) if changes else None
+    classified = [ClassifiedChange(ch, c) for ch, c in zip(changes, prepared.classifications, strict=True)]
+    evidence_id = record_evidence(session, source.id, result, prepared.evidence) if prepared.evidence else None
     change_ids = record_changes(session, source.id, classified, now=at, baseline=baseline, evidence_id=evidence_id)
     if channels and not baseline:
         # Queued in the same transaction as the changes: recorded means queued.
@@ -201,30 +226,6 @@ def _handle(session, source: SourceConfig, state: SourceState, result: FetchResu
     status = "baseline" if baseline and parsed.items else ("changed" if changes else "unchanged")
     return SourceOutcome(source.id, status, new=new, updated=len(changes) - new, items=len(parsed.items),
                          warning=parsed.warning, change_ids=change_ids)
-
-
-def classify_for_source(
-    source: SourceConfig | None, item: ParsedItem, fallback_jurisdictions: tuple[str, ...] = ()
-) -> Classification:
-    """The one place classification plugs into the pipeline: the classifier's
-    verdict, with the source's configuration applied (its jurisdictions as hint
-    and fallback, `relevance: all`, dates stated by the source itself)."""
-    # Imported here: a cycle where nothing changed never loads the classifier.
-    from watcher.classify import Classification, classify_item
-
-    hint = source.jurisdictions if source else fallback_jurisdictions
-    cls = classify_item(item.title, item.text, jurisdiction=list(hint), published=item.published)
-    dates = cls.dates
-    if item.dates:  # dates the source states outright (API fields) come first
-        dates = sorted({(d["date"], d["kind"]): d for d in [*item.dates, *cls.dates]}.values(),
-                       key=lambda d: (d["date"], d["kind"]))
-    return Classification(
-        relevant=cls.relevant or (source is not None and source.relevance == "all"),
-        # An item whose text names no jurisdiction is about its source's.
-        jurisdictions=list(cls.jurisdictions) or list(hint),
-        tags=list(cls.tags),
-        dates=list(dates),
-    )
 
 
 def _succeeded(state: SourceState, source: SourceConfig, at: datetime, result: FetchResult) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from watcher.config import Config
-from watcher.poll import classify_for_source
+from watcher.prepare import classify_for_source
 from watcher.sources import ParsedItem
 from watcher.store.db import Store
 from watcher.store.models import Change, Item

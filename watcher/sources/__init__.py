@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -61,6 +62,11 @@ class ParseResult:
     # The text kept as evidence when this version produced changes: the watched
     # text of a `page`, the decoded document (XML, HTML, JSON) of the other types.
     evidence_text: str = ""
+
+    def compressed_evidence(self) -> tuple[int, bytes]:
+        """(size in UTF-8 bytes, zlib level 6) of `evidence_text`, as the store keeps it."""
+        data = self.evidence_text.encode("utf-8")
+        return len(data), zlib.compress(data, 6)
 
 
 class SourceType:

@@ -119,13 +119,14 @@ def record_changes(
     return change_ids
 
 
-def record_evidence(session: Session, source_id: str, fetched: FetchResult, text: str) -> int:
-    """Store what a fetch returned (headers, body hash, compressed text); returns its id."""
-    data = text.encode("utf-8")
+def record_evidence(session: Session, source_id: str, fetched: FetchResult, text: tuple[int, bytes]) -> int:
+    """Store what a fetch returned (headers, body hash, compressed text); returns its id.
+    `text` is (size, zlib) from `ParseResult.compressed_evidence` (made where the parse ran)."""
+    size, data = text
     row = {"source_id": source_id, "fetched_at": fetched.fetched_at, "url": fetched.url,
            "final_url": fetched.final_url, "status": fetched.status, "etag": fetched.etag,
            "last_modified": fetched.last_modified, "content_type": fetched.content_type,
-           "body_sha256": fetched.body_hash, "text_size": len(data), "text_zlib": zlib.compress(data, 6)}
+           "body_sha256": fetched.body_hash, "text_size": size, "text_zlib": data}
     return session.scalars(insert(Evidence).returning(Evidence.id), [row]).one()
 
 
