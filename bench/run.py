@@ -177,8 +177,66 @@ def busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+class TreeSampler:
+    """Samples every process of a session (the measured command and whatever it starts:
+    watcher's forkserver and worker processes) every `interval` seconds from /proc.
+
+    wait4 alone misses processes the command does not reap itself (a worker is the
+    forkserver's child, the forkserver is never waited for), and ru_maxrss is the peak
+    of one process, not of the tree. Here: each process's own CPU (utime+stime, last
+    seen: at most one interval of a process's last moments is lost) and the peak, over
+    samples, of the summed RSS and PSS (PSS shares a page between the processes mapping
+    it, so forked workers are not counted twice for what they share)."""
+
+    def __init__(self, sid: int, interval: float = 0.1):
+        self.sid, self.interval = sid, interval
+        self.cpu: dict[int, tuple[float, float]] = {}  # pid -> own (user, sys) CPU seconds, last seen
+        self.peak_rss = self.peak_pss = 0.0
+        self.max_procs = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._tick = os.sysconf("SC_CLK_TCK")
+        self._page = os.sysconf("SC_PAGE_SIZE")
+
+    def __enter__(self) -> TreeSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(self.interval)
+
+    def sample(self) -> None:
+        rss = pss = 0.0
+        procs = 0
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = Path(f"/proc/{entry.name}/stat").read_text()
+                fields = stat[stat.rindex(")") + 2:].split()
+                if int(fields[3]) != self.sid:  # field 6 of stat: the session id
+                    continue
+                self.cpu[int(entry.name)] = (int(fields[11]) / self._tick, int(fields[12]) / self._tick)
+                rss += int(Path(f"/proc/{entry.name}/statm").read_text().split()[1]) * self._page
+                for line in Path(f"/proc/{entry.name}/smaps_rollup").read_text().splitlines():
+                    if line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
+                        break
+                procs += 1
+            except (OSError, ValueError, IndexError):
+                continue  # the process ended between listing and reading
+        self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
+        self.max_procs = max(self.max_procs, procs)
+
+
 def measure(cmd: list[str], cwd: Path, log: Path, timeout: float, env: dict[str, str] | None = None) -> dict:
-    """Run `cmd` once: wall, CPU (user+sys, children included) and peak RSS of its process tree."""
+    """Run `cmd` once: wall, CPU (user+sys) and peak memory of its whole process tree."""
     with log.open("ab") as out:
         out.write(f"\n$ {' '.join(cmd)}\n".encode())
         out.flush()
@@ -197,17 +255,27 @@ def measure(cmd: list[str], cwd: Path, log: Path, timeout: float, env: dict[str,
         timer = threading.Timer(timeout, kill)
         timer.start()
         try:
-            _pid, status, usage = os.wait4(proc.pid, 0)
+            with TreeSampler(proc.pid) as tree:
+                _pid, status, usage = os.wait4(proc.pid, 0)
+                tree.sample()  # the helpers still alive at the command's exit
         finally:
             timer.cancel()
         wall = time.perf_counter() - started
         busy = busy_seconds() - busy0
         proc.returncode = os.waitstatus_to_exitcode(status)
         _live.discard(proc)
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "user": usage.ru_utime, "sys": usage.ru_stime,
-            "rss_mb": usage.ru_maxrss / 1024, "rc": proc.returncode, "timeout": timed_out.is_set(),
+    # The command's own CPU (and that of the children it reaped) from wait4, plus the
+    # last-seen CPU of the other processes of its session.
+    h_user = sum(u for pid, (u, _) in tree.cpu.items() if pid != proc.pid)
+    h_sys = sum(s for pid, (_, s) in tree.cpu.items() if pid != proc.pid)
+    user, sys_ = usage.ru_utime + h_user, usage.ru_stime + h_sys
+    cpu = user + sys_
+    return {"wall": wall, "cpu": cpu, "user": user, "sys": sys_, "helpers_cpu": h_user + h_sys,
+            "rss_mb": max(usage.ru_maxrss * 1024, tree.peak_rss) / 2**20,
+            "pss_mb": tree.peak_pss / 2**20, "procs": tree.max_procs,
+            "rc": proc.returncode, "timeout": timed_out.is_set(),
             # Contention: CPU the rest of the machine (nginx included) used meanwhile, in cores.
-            "others_cores": max(0.0, busy - usage.ru_utime - usage.ru_stime) / wall, "load1": load}
+            "others_cores": max(0.0, busy - cpu) / wall, "load1": load}
 
 
 # ---------------------------------------------------------------- the tools' set-ups
@@ -462,8 +530,12 @@ def versions() -> dict[str, str]:
 
 
 def med(rs: list[dict], key: str) -> float | None:
-    vals = [r[key] for r in rs if not r.get("timeout")]
+    vals = [r[key] for r in rs if not r.get("timeout") and r.get(key) is not None]  # older runs lack new keys
     return statistics.median(vals) if vals else None
+
+
+def fmt_mb(v: float | None) -> str:
+    return "–" if v is None else f"{v:.0f}"
 
 
 def fmt_s(v: float | None) -> str:
@@ -488,7 +560,10 @@ def write_report(data: dict, path: Path) -> None:
         "- Cycles: **cold** = first poll of everything from an empty store / cache; **warm** = nothing changed "
         "(all 304); **changed** = 5% of the feeds and 5% of the pages rewritten with new items.",
         "- Each figure is the median of the repetitions (count in the `reps` column; the range is min–max of "
-        "wall time). CPU = user+sys of the whole process tree (wait4); RSS = peak resident set of the process. "
+        "wall time). CPU = user+sys of the whole process tree: the command's own from wait4 plus that of "
+        "every other process of its session (watcher's forkserver and workers), sampled from /proc every 100 ms; "
+        "peak RSS = the larger of the command's own peak and the peak of the summed RSS of its processes; "
+        "PSS = the peak of their summed proportional set size (pages shared by forked workers counted once). "
         "Requests and bytes come from nginx's access log (`$status $bytes_sent $request_length`; "
         "bytes = response bytes sent by nginx, headers included). *Other load* = CPU the rest of the machine "
         "(nginx, and whatever else ran) used during the cycle, in cores out of "
@@ -498,24 +573,25 @@ def write_report(data: dict, path: Path) -> None:
     for n_str, per_tool in data["sizes"].items():
         n = int(n_str)
         lines += [f"## N = {n:,} ({2 * n:,} URLs)", "",
-                  "| tool | cycle | reps | wall s (median) | wall range | CPU s | user s | sys s | peak RSS MB | "
+                  "| tool | cycle | reps | wall s (median) | wall range | CPU s | user s | sys s | peak RSS MB | PSS MB | procs | "
                   "200 / 304 / other | MB sent | KB of requests | CPU ms per URL | other load, cores |",
-                  "| --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |"]
+                  "| --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |"]
         for tool, cycles in per_tool.items():
             for c in CYCLES:
                 rs = cycles.get(c, [])
                 ok = [r for r in rs if not r.get("timeout")]
                 if not rs:
-                    lines.append(f"| {tool} | {c} | 0 | not run | | | | | | | | | | |")
+                    lines.append(f"| {tool} | {c} | 0 | not run | | | | | | | | | | | | |")
                     continue
                 if not ok:
-                    lines.append(f"| {tool} | {c} | 0 | timed out (> {data['timeout']:.0f} s) | | | | | | | | | | |")
+                    lines.append(f"| {tool} | {c} | 0 | timed out (> {data['timeout']:.0f} s) | | | | | | | | | | | | |")
                     continue
                 walls = [r["wall"] for r in ok]
                 cpu = med(ok, "cpu")
                 lines.append(
                     f"| {tool} | {c} | {len(ok)} | **{fmt_s(med(ok, 'wall'))}** | {min(walls):.2f}–{max(walls):.2f} | "
                     f"**{fmt_s(cpu)}** | {fmt_s(med(ok, 'user'))} | {fmt_s(med(ok, 'sys'))} | {med(ok, 'rss_mb'):.0f} | "
+                    f"{fmt_mb(med(ok, 'pss_mb'))} | {max(r.get('procs') or 1 for r in ok)} | "
                     f"{med(ok, 's200'):.0f} / {med(ok, 's304'):.0f} / {med(ok, 'other'):.0f} | "
                     f"{med(ok, 'bytes_sent') / 1e6:.1f} | {med(ok, 'bytes_received') / 1e3:.0f} | "
                     f"{1000 * cpu / (2 * n):.2f} | {med(ok, 'others_cores'):.2f} |")

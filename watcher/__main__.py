@@ -2,4 +2,5 @@
 
 from watcher.cli import main
 
-main(prog_name="watcher")
+if __name__ == "__main__":  # not when a worker process imports the main module
+    main(prog_name="watcher")

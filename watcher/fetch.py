@@ -333,7 +333,7 @@ class _Batches:
     waiting for the consumer exceed `max_bytes`, so memory stays bounded by that
     plus what the workers hold in flight, whatever the number of sources."""
 
-    def __init__(self, batch: int = 64, max_wait: float = 0.05, max_bytes: int = 16 * 1024 * 1024):
+    def __init__(self, batch: int = 64, max_wait: float = 0.05, max_bytes: int = 4 * 1024 * 1024):
         self._items: deque[FetchResult] = deque()
         self._bytes = 0
         self._lock = threading.Lock()

@@ -153,15 +153,18 @@ def poll_sources(
             # hand over a body are released instead of keeping the process alive.
             with contextlib.closing(fetcher.fetch_all(requests)) as results:
                 for result in results:
+                    while in_flight and in_flight[0][1].done():
+                        store_oldest()
                     future = None
-                    if pool is not None and result.error is None and result.has_new_body:
+                    if (pool is not None and result.error is None and result.has_new_body
+                            and len(in_flight) < pool.ahead):
+                        # While the workers have enough in hand, this process prepares
+                        # the next body itself (below) instead of waiting for them.
                         future = pool.submit(by_id[result.source_id], result, stored_items(session, result.source_id))
                     if future is None:
                         store_one(result)
                     else:
                         in_flight.append((result, future))
-                        while len(in_flight) > pool.ahead:
-                            store_oldest()
                     if stop is not None and stop.is_set():
                         break
             while in_flight:

@@ -7,10 +7,11 @@ pipeline uses one code path either way.
 Most cycles never need more than one core: unchanged sources are not parsed at all.
 A cycle of first polls is different (hundreds of sources added at once, every entry
 of every feed parsed and classified as a baseline: ~0.7 ms of CPU per entry), so
-`PreparePool` spreads `prepare` over worker processes when a cycle has many sources
-without a baseline (`pool_for_cycle`). The workers come from a forkserver that
-loaded the parsers and the classifier's lexicons once: they share those pages, and
-forking it is safe while the polling process runs fetch threads.
+when a cycle holds many sources without a baseline (`pool_for_cycle`) a
+`PreparePool` of `cores - 1` worker processes takes bodies while the polling process
+stores results and prepares the bodies that find the workers busy. The workers come
+from a forkserver that loaded the parsers and the classifier's lexicons once: they
+share those pages, and forking it is safe while the polling process runs threads.
 """
 
 from __future__ import annotations
@@ -65,8 +66,11 @@ def prepare(source: SourceConfig, result: FetchResult, stored: Mapping[str, Stor
     except Exception as exc:  # noqa: BLE001 - a parser bug on hostile input must not stop the cycle
         return Prepared(error=f"parser failed: {type(exc).__name__}: {exc}"[:500])
     changes = diff_items(stored, parsed.items)
-    return Prepared(parsed, changes, [classify_for_source(source, ch.item) for ch in changes],
-                    parsed.compressed_evidence() if changes else None)
+    evidence = parsed.compressed_evidence() if changes else None
+    # The decoded document is kept only compressed: a worker would otherwise send
+    # it back whole, and the polling process would hold it for nothing.
+    parsed.evidence_text = ""
+    return Prepared(parsed, changes, [classify_for_source(source, ch.item) for ch in changes], evidence)
 
 
 def classify_for_source(
@@ -102,8 +106,9 @@ def usable_cores() -> int:
 
 
 class PreparePool:
-    """`prepare` in `workers` processes. `submit` never blocks; the caller bounds
-    what is in flight (each task holds a fetched body) with `ahead`.
+    """`prepare` in `workers` processes. `submit` never blocks; the caller keeps at
+    most `ahead` bodies in flight (each holds a fetched body) and prepares the next
+    one itself while the workers have that many.
 
     A pool that breaks (a worker killed by the OOM killer, a crash in a C parser)
     answers None from `submit` and `result`: the caller then prepares in its own
@@ -163,11 +168,12 @@ def _worker_started() -> None:
 def pool_for_cycle(first_polls: int, workers: int | None = None) -> PreparePool | None:
     """A pool for a cycle with `first_polls` sources that have no baseline yet, or None
     when one process will do: fewer than POOL_MIN_FIRST_POLLS of them, or a single
-    core. `workers` forces a pool of that size (0: none); so does the environment
+    core. The pool has one worker per core but one (the polling process prepares
+    too). `workers` forces a pool of that size (0: none); so does the environment
     variable WATCHER_WORKERS (e.g. 0 where memory is tighter than time)."""
     if workers is None and os.environ.get("WATCHER_WORKERS", "").strip().isdigit():
         workers = int(os.environ["WATCHER_WORKERS"])
     if workers is None:
         cores = usable_cores()
-        workers = cores if first_polls >= POOL_MIN_FIRST_POLLS and cores > 1 else 0
+        workers = cores - 1 if first_polls >= POOL_MIN_FIRST_POLLS else 0
     return PreparePool(workers) if workers > 0 else None
