@@ -56,8 +56,12 @@ class _Patterns:
         day = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
         year = r"(?P<year>(?:19|20)\d\d)"
         self.month = re.compile(rf"\b(?:{months})\b", re.I)
-        # Where a month name can start (no end boundary: "5 Mayors" is still tried).
-        self.month_start = re.compile(rf"\b(?:{months})", re.I)
+        # Where a month name can start (no end boundary: "5 Mayors" is still tried):
+        # after a non-word character, in " " + text. The same places as
+        # rf"\b(?:{months})" (month names start and end with a letter), found ~4x
+        # faster: the engine skips to the next non-word character between tries.
+        assert all(m[:1].isalpha() and m[-1:].isalnum() for m in lex.months), "month names must be words"
+        self.month_start = re.compile(rf"\W(?:{months})", re.I)
         self.latin = [
             re.compile(rf"\b{day}\s+(?:of\s+)?{mon},?\s+{year}\b", re.I),
             re.compile(rf"\b{mon}\s+{day},?\s+{year}\b", re.I),
@@ -81,6 +85,17 @@ class _Patterns:
         n2 = rf"(?:\d{{1,2}}|{_KN}{{1,3}})"
         era = rf"(?P<era>中華民國|中华民国|令和|平成|民國|民国)\s*(?P<eyear>\d{{1,3}}|元|{_KN}{{1,5}})"
         cyear = rf"(?:{era}|(?P<year>(?:19|20)\d\d)|(?P<kyear>[一二][〇零一二三四五六七八九]{{3}})|(?P<roc>1[0-4]\d))"
+        # Characters each CJK form cannot match without (one of each set): a form is
+        # tried only on texts that have them. Same order as `cjk`.
+        self.cjk_needs = [
+            [re.compile("[年년]"), re.compile("[月월]")],
+            [re.compile("[月월]")],
+            [re.compile("[月월]"), re.compile("[日일]")],
+            [re.compile("[달월月]")],
+            [re.compile("[月월]")],
+            [re.compile("[年년]")],
+            [re.compile("[일日号號]")],
+        ]
         self.cjk = [
             re.compile(rf"{cyear}\s*[年년]\s*(?P<mnum>{n2})\s*[月월](?:\s*(?P<dnum>{n2})\s*[日일])?"),
             re.compile(r"(?P<rel>내후년|내년|올해|금년|明年|今年|本年|再来年|来年|翌年|次年|后年)\s*(?P<mnum>\d{1,2})\s*[月월](?:\s*(?P<dnum>\d{1,2})\s*[日일])?"),
@@ -168,6 +183,11 @@ def _iso(y: int, m: int | None = None, d: int | None = None) -> str | None:
 _MONTH_FIRST = frozenset({1, 3, 4, 6, 8})
 _LATIN_YEAR_ONLY = 7
 _DAY_FIRST = frozenset({0, 5})
+# The forms without a month name (ISO dates, bare years): tried only where a year is.
+_YEAR_FORMS = frozenset({2, 7})
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_TODAY_CHARS = re.compile("[오금本今き]")  # the first characters of `today`'s CJK words
+_SAME_CHARS = re.compile("[同같]")
 _DAY_REACH = 9  # "31st of " before the month name
 
 
@@ -197,10 +217,14 @@ def _latin_matches(i: int, rx: re.Pattern[str], full: str, months: list[int]) ->
 def _find(full: str, lex: Lexicon) -> list[_Found]:
     pats = _get_patterns(lex)
     raw: list[_Found] = []
-    # Every form needs a digit or, for "March next year", a month name.
+    # Every form needs a digit or, for "March next year", a month name; the forms
+    # without a month name need a year.
     latin_rxs = pats.latin if (_DIGIT.search(full) or pats.month.search(full)) else []
-    months = [m.start() for m in pats.month_start.finditer(full)] if latin_rxs else []
+    months = [m.start() for m in pats.month_start.finditer(f" {full}")] if latin_rxs else []
+    has_year = bool(latin_rxs) and _YEAR.search(full) is not None
     for i, rx in enumerate(latin_rxs):
+        if i in _YEAR_FORMS and not has_year:
+            continue
         for m in _latin_matches(i, rx, full, months):
             g = m.groupdict()
             mon = lex.months.get((g.get("mon") or "").lower().rstrip("."))
@@ -220,6 +244,8 @@ def _find(full: str, lex: Lexicon) -> list[_Found]:
     # The CJK forms all need one of these characters; most English texts have none.
     cjk_rxs = pats.cjk if _CJK_DATE_CHARS.search(full) else []
     for i, rx in enumerate(cjk_rxs):
+        if not all(need.search(full) for need in pats.cjk_needs[i]):
+            continue
         for m in rx.finditer(full):
             g = m.groupdict()
             mon = _num(g["mnum"]) if g.get("mnum") else None
@@ -253,12 +279,17 @@ def _find(full: str, lex: Lexicon) -> list[_Found]:
                 continue
             year_only = i == len(pats.cjk) - 1
             raw.append(_Found(m.start(), m.end(), _iso(y, mon, day), year_only))
-    for m in pats.today.finditer(full):
-        raw.append(_Found(m.start(), m.end(), None, False, (_TODAY, None, None)))
-    for m in pats.same.finditer(full):
-        raw.append(_Found(m.start(), m.end(), None, False, (_SAME, None, None)))
-    for m in pats.next_month.finditer(full):
-        raw.append(_Found(m.start(), m.end(), None, False, (-1, None, None)))
+    # These three are scanned only where their words are (casefold: what re.I matches).
+    folded = full.casefold()
+    if "today" in folded or _TODAY_CHARS.search(full):
+        for m in pats.today.finditer(full):
+            raw.append(_Found(m.start(), m.end(), None, False, (_TODAY, None, None)))
+    if "same" in folded or "that" in folded or _SAME_CHARS.search(full):
+        for m in pats.same.finditer(full):
+            raw.append(_Found(m.start(), m.end(), None, False, (_SAME, None, None)))
+    if "next month" in folded:
+        for m in pats.next_month.finditer(full):
+            raw.append(_Found(m.start(), m.end(), None, False, (-1, None, None)))
     # Keep the longest match at each place: "2026年1月22日" over its "1月22日".
     raw.sort(key=lambda f: (f.start, -(f.end - f.start)))
     kept: list[_Found] = []
