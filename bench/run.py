@@ -454,10 +454,10 @@ def profile(work: Path, nginx: Nginx, n: int, rate: int) -> dict:
     for name in ("cold", "warm"):
         raw = work / f"profile-{name}.txt"
         svg = work / f"profile-{name}.svg"
-        subprocess.run([str(pyspy), "record", "--rate", str(rate), "--format", "raw", "-o", str(raw), "--",
+        subprocess.run([str(pyspy), "record", "--subprocesses", "--rate", str(rate), "--format", "raw", "-o", str(raw), "--",
                         *tool.command()], cwd=tool.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         if name == "warm":  # a cold cycle at N=1,000 takes minutes: it is not run twice
-            subprocess.run([str(pyspy), "record", "--rate", str(rate), "--format", "flamegraph", "-o", str(svg), "--",
+            subprocess.run([str(pyspy), "record", "--subprocesses", "--rate", str(rate), "--format", "flamegraph", "-o", str(svg), "--",
                             *tool.command()], cwd=tool.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                            check=False)
         out[name] = hotspots(raw)
@@ -639,7 +639,8 @@ def write_report(data: dict, path: Path) -> None:
 
 def write_profile(prof: dict, n: int, path: Path) -> None:
     lines = [f"# Where watcher's CPU goes: py-spy at N = {n:,} ({2 * n:,} URLs)", "",
-             "Sampled with `py-spy record --format raw` (on-CPU threads only), one cold and one warm `watcher poll` "
+             "Sampled with `py-spy record --subprocesses --format raw` (on-CPU threads only, of the polling process "
+             "and of its worker processes), one cold and one warm `watcher poll` "
              "against the benchmark's nginx. Self = samples in the function itself; inclusive = samples with the "
              "function anywhere on the stack. Regenerate with `python bench/run.py --profile-only`.", ""]
     for name in ("cold", "warm"):
