@@ -546,9 +546,12 @@ def write_report(data: dict, path: Path) -> None:
     v = data["versions"]
     lines = [
         "# Benchmark: watcher beside urlwatch (issue 8)", "",
-        f"Run {data['started']} with `{data['command']}` (git {v['git']}: the figures are those of that commit).", "",
-        f"- Machine: {v['cores']} cores, {v['cpu']}, {v['memory_gb']} GB RAM; {v['os']}, Linux {v['kernel']}; "
-        f"load average at start {v['load_at_start']}.",
+        "Runs (each size's figures are those of the commit of the run that measured it):", "",
+        *[f"- {r['started']}: `{r['command']}` at git {r.get('git', '?')} (load average at start "
+          f"{r.get('load_at_start', '?')}): N = {', '.join(f'{n:,}' for n in r['sizes'])}."
+          for r in data.get("runs", [])],
+        "",
+        f"- Machine: {v['cores']} cores, {v['cpu']}, {v['memory_gb']} GB RAM; {v['os']}, Linux {v['kernel']}.",
         f"- watcher {v['watcher']} on Python {v['python']} (httpx {v['httpx']}); urlwatch {v['urlwatch']} "
         f"(PyPI, own venv, Python {v['urlwatch_python']}, minidb cache, stdout reporter only); nginx {v['nginx']} "
         "(Debian package `nginx-light`; 1 worker, sendfile, keep-alive, `etag on`, `if_modified_since before`, "
@@ -572,7 +575,9 @@ def write_report(data: dict, path: Path) -> None:
     ]
     for n_str, per_tool in data["sizes"].items():
         n = int(n_str)
+        run = next((r for r in data.get("runs", []) if n in r["sizes"]), {})
         lines += [f"## N = {n:,} ({2 * n:,} URLs)", "",
+                  f"Measured {run.get('started', '?')} at git {run.get('git', '?')}.", "",
                   "| tool | cycle | reps | wall s (median) | wall range | CPU s | user s | sys s | peak RSS MB | PSS MB | procs | "
                   "200 / 304 / other | MB sent | KB of requests | CPU ms per URL | other load, cores |",
                   "| --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |"]
@@ -709,20 +714,29 @@ def main() -> int:
     nginx = Nginx(work / "nginx", root)
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     command = "python bench/run.py " + " ".join(sys.argv[1:])
-    data: dict = {"started": started, "command": command.strip(), "timeout": args.timeout, "sizes": {}, "skipped": []}
+    data: dict = {"timeout": args.timeout, "sizes": {}, "skipped": [], "runs": []}
     if args.merge and (out / "results.json").exists():
         old = json.loads((out / "results.json").read_text())
-        old["sizes"].update(data["sizes"])
-        old["command"] = f"{old['command']}` then `{data['command']}"
+        if "runs" not in old:  # written before runs were recorded one by one
+            old["runs"] = [{"started": old.get("started", "?"), "command": old.get("command", "?"),
+                            "git": old.get("versions", {}).get("git", "?"),
+                            "load_at_start": old.get("versions", {}).get("load_at_start", "?"),
+                            "sizes": [int(n) for n in old["sizes"]]}]
+        for run in old["runs"]:  # the sizes run again now are no longer that run's
+            run["sizes"] = [n for n in run["sizes"] if n not in sizes]
+        old["runs"] = [r for r in old["runs"] if r["sizes"]]
         old["skipped"] = [x for x in old.get("skipped", []) if not any(f"N={n:,}" in x for n in sizes)]
         data = old
+    this_run = {"started": started, "command": command.strip(), "sizes": sizes}
+    data["runs"].append(this_run)
     print(f"work directory {work}", flush=True)
 
     def on_signal(signum, _frame):  # noqa: ANN001
         raise KeyboardInterrupt(f"signal {signum}")
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        data.setdefault("versions", versions())
+        data["versions"] = versions()
+        this_run.update(git=data["versions"]["git"], load_at_start=data["versions"]["load_at_start"])
         print(json.dumps(data["versions"]), flush=True)
         need = args.profile_n if args.profile_only else max(sizes + ([args.profile_n] if args.profile else []))
         t0 = time.perf_counter()

@@ -152,9 +152,20 @@ class PreparePool:
             self._executor = None
 
     def close(self) -> None:
+        """Stop the workers, and the forkserver with them: a long-running `watcher run`
+        needs a pool again only when many sources are added, and an idle forkserver
+        would hold its memory meanwhile."""
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+        import multiprocessing.forkserver as forkserver
+
+        stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)  # private: absent, it stays
+        if stop is not None:
+            try:
+                stop()
+            except Exception:  # noqa: BLE001 - a forkserver that outlives the pool costs only memory
+                log.debug("forkserver not stopped", exc_info=True)
 
 
 def _worker_started() -> None:
@@ -176,4 +187,11 @@ def pool_for_cycle(first_polls: int, workers: int | None = None) -> PreparePool 
     if workers is None:
         cores = usable_cores()
         workers = cores - 1 if first_polls >= POOL_MIN_FIRST_POLLS else 0
-    return PreparePool(workers) if workers > 0 else None
+    if workers <= 0:
+        return None
+    try:
+        return PreparePool(workers)
+    except Exception as exc:  # noqa: BLE001 - e.g. a platform without working semaphores: one process will do
+        log.warning("no worker processes (%s: %s): preparing in-process", type(exc).__name__, exc,
+                    extra={"event": "prepare.pool_failed"})
+        return None
