@@ -181,16 +181,16 @@ class TreeSampler:
     """Samples every process of a session (the measured command and whatever it starts:
     watcher's forkserver and worker processes) every `interval` seconds from /proc.
 
-    wait4 alone misses processes the command does not reap itself (a worker is the
-    forkserver's child, the forkserver is never waited for), and ru_maxrss is the peak
-    of one process, not of the tree. Here: each process's own CPU (utime+stime, last
-    seen: at most one interval of a process's last moments is lost) and the peak, over
-    samples, of the summed RSS and PSS (PSS shares a page between the processes mapping
-    it, so forked workers are not counted twice for what they share)."""
+    ru_maxrss (from wait4) is the peak of one process, not of the tree: here the peak,
+    over samples, of the summed RSS and PSS (PSS shares a page between the processes
+    mapping it, so forked workers are not counted twice for what they share). `cpu`
+    holds each process's CPU (its own and that of the children it reaped), last seen.
+    """
 
     def __init__(self, sid: int, interval: float = 0.1):
         self.sid, self.interval = sid, interval
-        self.cpu: dict[int, tuple[float, float]] = {}  # pid -> own (user, sys) CPU seconds, last seen
+        # pid -> (user, sys) CPU seconds, last seen: its own plus that of the children it reaped
+        self.cpu: dict[int, tuple[float, float]] = {}
         self.peak_rss = self.peak_pss = 0.0
         self.max_procs = 0
         self._stop = threading.Event()
@@ -222,7 +222,8 @@ class TreeSampler:
                 fields = stat[stat.rindex(")") + 2:].split()
                 if int(fields[3]) != self.sid:  # field 6 of stat: the session id
                     continue
-                self.cpu[int(entry.name)] = (int(fields[11]) / self._tick, int(fields[12]) / self._tick)
+                self.cpu[int(entry.name)] = ((int(fields[11]) + int(fields[13])) / self._tick,
+                                             (int(fields[12]) + int(fields[14])) / self._tick)
                 rss += int(Path(f"/proc/{entry.name}/statm").read_text().split()[1]) * self._page
                 for line in Path(f"/proc/{entry.name}/smaps_rollup").read_text().splitlines():
                     if line.startswith("Pss:"):
@@ -257,17 +258,22 @@ def measure(cmd: list[str], cwd: Path, log: Path, timeout: float, env: dict[str,
         try:
             with TreeSampler(proc.pid) as tree:
                 _pid, status, usage = os.wait4(proc.pid, 0)
-                tree.sample()  # the helpers still alive at the command's exit
+            # The processes of the session that outlived the command: it did not reap
+            # them, so wait4 does not count them (nor the children they reaped).
+            survivors = TreeSampler(proc.pid)
+            survivors.sample()
         finally:
             timer.cancel()
         wall = time.perf_counter() - started
         busy = busy_seconds() - busy0
         proc.returncode = os.waitstatus_to_exitcode(status)
         _live.discard(proc)
-    # The command's own CPU (and that of the children it reaped) from wait4, plus the
-    # last-seen CPU of the other processes of its session.
-    h_user = sum(u for pid, (u, _) in tree.cpu.items() if pid != proc.pid)
-    h_sys = sum(s for pid, (_, s) in tree.cpu.items() if pid != proc.pid)
+    # The command's own CPU and that of the descendants it reaped (wait4; watcher's
+    # forkserver, stopped and reaped at the end of a pooled cycle, with the workers it
+    # reaped), plus that of the processes that outlived it (and of what they reaped).
+    # A process that ended unreaped before the command would be missed: none does here.
+    h_user = sum(u for u, _ in survivors.cpu.values())
+    h_sys = sum(s for _, s in survivors.cpu.values())
     user, sys_ = usage.ru_utime + h_user, usage.ru_stime + h_sys
     cpu = user + sys_
     return {"wall": wall, "cpu": cpu, "user": user, "sys": sys_, "helpers_cpu": h_user + h_sys,
@@ -563,8 +569,9 @@ def write_report(data: dict, path: Path) -> None:
         "- Cycles: **cold** = first poll of everything from an empty store / cache; **warm** = nothing changed "
         "(all 304); **changed** = 5% of the feeds and 5% of the pages rewritten with new items.",
         "- Each figure is the median of the repetitions (count in the `reps` column; the range is min–max of "
-        "wall time). CPU = user+sys of the whole process tree: the command's own from wait4 plus that of "
-        "every other process of its session (watcher's forkserver and workers), sampled from /proc every 100 ms; "
+        "wall time). CPU = user+sys of the whole process tree: wait4's (the command and the descendants it "
+        "reaped: watcher's forkserver, stopped at the end of a pooled cycle, with its workers) plus that of any "
+        "process of its session that outlived it (read from /proc); memory sampled from /proc every 100 ms: "
         "peak RSS = the larger of the command's own peak and the peak of the summed RSS of its processes; "
         "PSS = the peak of their summed proportional set size (pages shared by forked workers counted once). "
         "Requests and bytes come from nginx's access log (`$status $bytes_sent $request_length`; "
