@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 from conftest import Cli, Workdir
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pages_helpers import (
     encoded,
     fixture_bytes,
@@ -370,6 +372,30 @@ def test_find_date_formats(text: str, expected: str) -> None:
 ])
 def test_find_date_finds_nothing(text: str) -> None:
     assert find_date(text) is None
+
+
+# The date patterns as first written, with their look-behinds in front; the shipped
+# ones put them after the first character so the engine can skip ahead (same matches).
+_PLAIN_PATTERNS = [
+    r"(?<!\d)(20\d\d|19\d\d)\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{1,2})(?!\d)",
+    r"(?<!\d)(20\d\d|19\d\d)\s*[년年]\s*(\d{1,2})\s*[월月]\s*(\d{1,2})\s*[일日]?",
+    r"(令和|平成)\s*(\d{1,2}|元)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日",
+    r"(?<![A-Za-z])([RH])\s*(\d{1,2})\s*\.\s*(\d{1,2})\s*\.\s*(\d{1,2})(?!\d)",
+    r"民國\s*(\d{2,3})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日",
+    r"(?<![\d.])(1[0-9]{2})\s*[./]\s*(\d{1,2})\s*[./]\s*(\d{1,2})(?![\d.])",
+]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="0112299 ./-RHaZ년年월月일日令和民國元x", max_size=40))
+def test_find_date_patterns_match_as_first_written(text: str) -> None:
+    import re
+
+    from watcher.sources.dates import _PATTERNS
+
+    for plain, (shipped, _, _) in zip(_PLAIN_PATTERNS, _PATTERNS, strict=True):
+        assert [(m.span(), m.groups()) for m in re.finditer(plain, text)] == \
+               [(m.span(), m.groups()) for m in shipped.finditer(text)], (plain, text)
 
 
 # -- board pathologies -------------------------------------------------------------------------

@@ -14,16 +14,18 @@ _ERAS = {"令和": 2018, "平成": 1988, "R": 2018, "H": 1988}
 # 令和 and no 民國; most rows have no 年).
 _PATTERNS = [
     # 2026-01-22, 2026.01.22, 2026/1/22, with optional trailing dot
-    (re.compile(r"(?<!\d)(20\d\d|19\d\d)\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{1,2})(?!\d)"), "gregorian", ("20", "19")),
+    # (The look-behinds sit after the first character, "1(?<!\d.)9" for "(?<!\d)19": a
+    # pattern that starts with a literal lets the engine skip to where that character is.)
+    (re.compile(r"(2(?<!\d.)0\d\d|1(?<!\d.)9\d\d)\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{1,2})(?!\d)"), "gregorian", ("20", "19")),
     # 2026년 1월 22일 / 2026年1月22日
-    (re.compile(r"(?<!\d)(20\d\d|19\d\d)\s*[년年]\s*(\d{1,2})\s*[월月]\s*(\d{1,2})\s*[일日]?"), "gregorian", ("년", "年")),
+    (re.compile(r"(2(?<!\d.)0\d\d|1(?<!\d.)9\d\d)\s*[년年]\s*(\d{1,2})\s*[월月]\s*(\d{1,2})\s*[일日]?"), "gregorian", ("년", "年")),
     # 令和8年1月22日 / 令和元年5月1日 / R8.1.22
     (re.compile(r"(令和|平成)\s*(\d{1,2}|元)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"), "era", ("令和", "平成")),
-    (re.compile(r"(?<![A-Za-z])([RH])\s*(\d{1,2})\s*\.\s*(\d{1,2})\s*\.\s*(\d{1,2})(?!\d)"), "era", ("R", "H")),
+    (re.compile(r"([RH])(?<![A-Za-z].)\s*(\d{1,2})\s*\.\s*(\d{1,2})\s*\.\s*(\d{1,2})(?!\d)"), "era", ("R", "H")),
     # 民國115年1月14日 / 中華民國115年1月14日
     (re.compile(r"民國\s*(\d{2,3})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"), "roc", ("民國",)),
     # ROC short form 115.01.14 / 115/01/14 (years 100-199 only, so it cannot be a plain number)
-    (re.compile(r"(?<![\d.])(1[0-9]{2})\s*[./]\s*(\d{1,2})\s*[./]\s*(\d{1,2})(?![\d.])"), "roc", (".", "/")),
+    (re.compile(r"(1(?<![\d.].)[0-9]{2})\s*[./]\s*(\d{1,2})\s*[./]\s*(\d{1,2})(?![\d.])"), "roc", (".", "/")),
 ]
 
 
