@@ -179,7 +179,7 @@ def busy_seconds() -> float:
 
 class TreeSampler:
     """Samples every process of a session (the measured command and whatever it starts:
-    watcher's forkserver and worker processes) every `interval` seconds from /proc.
+    watcher's worker processes) every `interval` seconds from /proc.
 
     ru_maxrss (from wait4) is the peak of one process, not of the tree: here the peak,
     over samples, of the summed RSS and PSS (PSS shares a page between the processes
@@ -268,9 +268,9 @@ def measure(cmd: list[str], cwd: Path, log: Path, timeout: float, env: dict[str,
         busy = busy_seconds() - busy0
         proc.returncode = os.waitstatus_to_exitcode(status)
         _live.discard(proc)
-    # The command's own CPU and that of the descendants it reaped (wait4; watcher's
-    # forkserver, stopped and reaped at the end of a pooled cycle, with the workers it
-    # reaped), plus that of the processes that outlived it (and of what they reaped).
+    # The command's own CPU and that of the descendants it reaped (wait4; watcher
+    # joins its worker processes at the end of a pooled cycle), plus that of the
+    # processes that outlived it (and of what they reaped).
     # A process that ended unreaped before the command would be missed: none does here.
     h_user = sum(u for u, _ in survivors.cpu.values())
     h_sys = sum(s for _, s in survivors.cpu.values())
@@ -570,7 +570,7 @@ def write_report(data: dict, path: Path) -> None:
         "(all 304); **changed** = 5% of the feeds and 5% of the pages rewritten with new items.",
         "- Each figure is the median of the repetitions (count in the `reps` column; the range is min–max of "
         "wall time). CPU = user+sys of the whole process tree: wait4's (the command and the descendants it "
-        "reaped: watcher's forkserver, stopped at the end of a pooled cycle, with its workers) plus that of any "
+        "reaped: watcher joins its worker processes at the end of a pooled cycle) plus that of any "
         "process of its session that outlived it (read from /proc); memory sampled from /proc every 100 ms: "
         "peak RSS = the larger of the command's own peak and the peak of the summed RSS of its processes; "
         "PSS = the peak of their summed proportional set size (pages shared by forked workers counted once). "

@@ -175,7 +175,7 @@ def test_ctrl_c_during_a_pooled_first_poll(server: LocalServer, work: Workdir) -
     assert proc.returncode == 130
     assert b"Traceback" not in err and b"KeyboardInterrupt" not in err
     assert b"interrupted" in err
-    # The whole group goes: workers, forkserver and resource tracker leave once the
+    # The whole group goes: workers and resource tracker leave once the
     # polling process has closed their pipes.
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:

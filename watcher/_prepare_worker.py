@@ -1,8 +1,7 @@
-"""Preloaded by the forkserver of `watcher.prepare.PreparePool`.
+"""Imported by each worker of `watcher.prepare.PreparePool` as it starts.
 
-Importing this loads what every worker needs, once, in the forkserver: the source
-types with their parsers and the classifier with its compiled lexicons (~0.8 s of
-CPU). The workers forked from it share those pages instead of each loading its own.
+Loads what preparing a body needs before the first one arrives: the source types
+with their parsers and the classifier with its compiled lexicons (~0.8 s of CPU).
 """
 
 import selectolax.lexbor  # noqa: F401 - the HTML parser of page and page-list sources

@@ -9,9 +9,9 @@ A cycle of first polls is different (hundreds of sources added at once, every en
 of every feed parsed and classified as a baseline: ~0.7 ms of CPU per entry), so
 when a cycle holds many sources without a baseline (`pool_for_cycle`) a
 `PreparePool` of `cores - 1` worker processes takes bodies while the polling process
-stores results and prepares the bodies that find the workers busy. The workers come
-from a forkserver that loaded the parsers and the classifier's lexicons once: they
-share those pages, and forking it is safe while the polling process runs threads.
+stores results and prepares the bodies that find the workers busy. Workers are
+fresh interpreters ("spawn": safe while the polling process runs threads, and no
+forkserver process beside them) that load the parsers and lexicons once each.
 """
 
 from __future__ import annotations
@@ -119,9 +119,7 @@ class PreparePool:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        context = multiprocessing.get_context("forkserver")
-        # Loaded once in the forkserver, shared by every worker it forks.
-        context.set_forkserver_preload(["watcher._prepare_worker"])
+        context = multiprocessing.get_context("spawn")
         self.workers = workers
         self.ahead = 2 * workers
         self._executor: ProcessPoolExecutor | None = ProcessPoolExecutor(
@@ -152,20 +150,9 @@ class PreparePool:
             self._executor = None
 
     def close(self) -> None:
-        """Stop the workers, and the forkserver with them: a long-running `watcher run`
-        needs a pool again only when many sources are added, and an idle forkserver
-        would hold its memory meanwhile."""
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
-        import multiprocessing.forkserver as forkserver
-
-        stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)  # private: absent, it stays
-        if stop is not None:
-            try:
-                stop()
-            except Exception:  # noqa: BLE001 - a forkserver that outlives the pool costs only memory
-                log.debug("forkserver not stopped", exc_info=True)
 
 
 def _worker_started() -> None:
@@ -174,6 +161,7 @@ def _worker_started() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import watcher._prepare_worker  # noqa: F401 - parsers and lexicons, before the first body
 
 
 def pool_for_cycle(first_polls: int, workers: int | None = None) -> PreparePool | None:
