@@ -580,7 +580,7 @@ def write_report(data: dict, path: Path) -> None:
         f"{v['cores']}: the machine was shared with other work, so wall times above ~0.5 there are inflated.",
         "",
     ]
-    for n_str, per_tool in data["sizes"].items():
+    for n_str, per_tool in sorted(data["sizes"].items(), key=lambda kv: int(kv[0])):
         n = int(n_str)
         run = next((r for r in data.get("runs", []) if n in r["sizes"]), {})
         lines += [f"## N = {n:,} ({2 * n:,} URLs)", "",
@@ -631,7 +631,9 @@ def write_report(data: dict, path: Path) -> None:
     if data.get("skipped"):
         lines += ["Not run: " + "; ".join(data["skipped"]) + ".", ""]
     if data.get("store"):
+        store_run = data.get("store_run", {})
         lines += ["## The store: `watcher changes --jurisdiction KR --since 30d`", "",
+                  f"Measured {store_run.get('started', '?')} at git {store_run.get('git', '?')}.", "",
                   "Stores built with bulk inserts (bench/core_figures.py's `build_store`: changes spread over a year, "
                   "10 jurisdictions, 70% relevant). Median of "
                   f"{len(data['store'][0]['runs'])} runs after one warm-up; both formats print the default `--limit` (100 rows).", "",
@@ -691,6 +693,8 @@ def main() -> int:
     ap.add_argument("--store-sizes", default="100000,1000000")
     ap.add_argument("--store-runs", type=int, default=5)
     ap.add_argument("--no-store", action="store_true")
+    ap.add_argument("--store-only", action="store_true",
+                    help="only the store queries and `watcher --help`, merged into the existing results.json")
     ap.add_argument("--profile", action="store_true", help="also profile watcher at --profile-n with py-spy")
     ap.add_argument("--profile-only", action="store_true", help="only the profile (writes bench/PROFILE.md)")
     ap.add_argument("--profile-n", type=int, default=1000)
@@ -722,6 +726,8 @@ def main() -> int:
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     command = "python bench/run.py " + " ".join(sys.argv[1:])
     data: dict = {"timeout": args.timeout, "sizes": {}, "skipped": [], "runs": []}
+    if args.store_only:
+        args.merge, sizes = True, []
     if args.merge and (out / "results.json").exists():
         old = json.loads((out / "results.json").read_text())
         if "runs" not in old:  # written before runs were recorded one by one
@@ -745,6 +751,16 @@ def main() -> int:
         data["versions"] = versions()
         this_run.update(git=data["versions"]["git"], load_at_start=data["versions"]["load_at_start"])
         print(json.dumps(data["versions"]), flush=True)
+        if args.store_only:
+            data["runs"].remove(this_run)
+            print("store queries ...", flush=True)
+            data["help"] = help_time(work)
+            data["store"] = store_queries(work, [int(x) for x in args.store_sizes.split(",") if x], args.store_runs)
+            data["store_run"] = {"started": started, "command": command.strip(), "git": this_run["git"]}
+            (out / "results.json").write_text(json.dumps(data, indent=1))
+            write_report(data, out / "RESULTS.md")
+            print(f"wrote {out / 'RESULTS.md'}, {out / 'results.json'}", flush=True)
+            return 0
         need = args.profile_n if args.profile_only else max(sizes + ([args.profile_n] if args.profile else []))
         t0 = time.perf_counter()
         total = gen.generate(root, need)
@@ -780,6 +796,7 @@ def main() -> int:
             print("store queries ...", flush=True)
             data["help"] = help_time(work)
             data["store"] = store_queries(work, [int(x) for x in args.store_sizes.split(",") if x], args.store_runs)
+            data["store_run"] = {"started": started, "command": command.strip(), "git": this_run["git"]}
         (out / "results.json").write_text(json.dumps(data, indent=1))
         write_report(data, out / "RESULTS.md")
         plot(out / "results.json", out / "cycle_time.png")
