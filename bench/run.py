@@ -751,12 +751,16 @@ def main() -> int:
         data["versions"] = versions()
         this_run.update(git=data["versions"]["git"], load_at_start=data["versions"]["load_at_start"])
         print(json.dumps(data["versions"]), flush=True)
-        if args.store_only:
-            data["runs"].remove(this_run)
+
+        def measure_store() -> None:
             print("store queries ...", flush=True)
             data["help"] = help_time(work)
             data["store"] = store_queries(work, [int(x) for x in args.store_sizes.split(",") if x], args.store_runs)
             data["store_run"] = {"started": started, "command": command.strip(), "git": this_run["git"]}
+
+        if args.store_only:
+            data["runs"].remove(this_run)
+            measure_store()
             (out / "results.json").write_text(json.dumps(data, indent=1))
             write_report(data, out / "RESULTS.md")
             print(f"wrote {out / 'RESULTS.md'}, {out / 'results.json'}", flush=True)
@@ -793,10 +797,7 @@ def main() -> int:
                 shutil.rmtree(t.dir, ignore_errors=True)
 
         if not args.no_store and not args.merge:
-            print("store queries ...", flush=True)
-            data["help"] = help_time(work)
-            data["store"] = store_queries(work, [int(x) for x in args.store_sizes.split(",") if x], args.store_runs)
-            data["store_run"] = {"started": started, "command": command.strip(), "git": this_run["git"]}
+            measure_store()
         (out / "results.json").write_text(json.dumps(data, indent=1))
         write_report(data, out / "RESULTS.md")
         plot(out / "results.json", out / "cycle_time.png")

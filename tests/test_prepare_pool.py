@@ -144,9 +144,10 @@ def test_when_a_pool_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(prepare_module, "usable_cores", lambda: 8)
     assert pool_for_cycle(10_000) is None
     monkeypatch.setenv("WATCHER_WORKERS", "3")
-    pool = pool_for_cycle(0)
+    pool = pool_for_cycle(POOL_MIN_FIRST_POLLS)
     assert pool is not None and pool.workers == 3
     pool.close()
+    assert pool_for_cycle(POOL_MIN_FIRST_POLLS - 1) is None  # the setting sizes a pool, it does not force one
 
 
 def test_ctrl_c_during_a_pooled_first_poll(server: LocalServer, work: Workdir) -> None:

@@ -168,13 +168,14 @@ def pool_for_cycle(first_polls: int, workers: int | None = None) -> PreparePool 
     """A pool for a cycle with `first_polls` sources that have no baseline yet, or None
     when one process will do: fewer than POOL_MIN_FIRST_POLLS of them, or a single
     core. The pool has one worker per core but one (the polling process prepares
-    too). `workers` forces a pool of that size (0: none); so does the environment
-    variable WATCHER_WORKERS (e.g. 0 where memory is tighter than time)."""
-    if workers is None and os.environ.get("WATCHER_WORKERS", "").strip().isdigit():
-        workers = int(os.environ["WATCHER_WORKERS"])
+    too), or as many as the environment variable WATCHER_WORKERS says (0: none, where
+    memory is tighter than time). `workers` forces a pool of that size, whatever
+    the cycle (0: none)."""
     if workers is None:
-        cores = usable_cores()
-        workers = cores - 1 if first_polls >= POOL_MIN_FIRST_POLLS else 0
+        if first_polls < POOL_MIN_FIRST_POLLS:
+            return None
+        setting = os.environ.get("WATCHER_WORKERS", "").strip()
+        workers = int(setting) if setting.isdigit() else usable_cores() - 1
     if workers <= 0:
         return None
     try:
