@@ -342,11 +342,19 @@ def test_utf32_without_bom_by_its_first_bytes(codec: str) -> None:
 # -- concurrency and proxies against a real local server -----------------------------------
 
 
-@pytest.mark.parametrize(("delay", "expected_peak"), [(0.0, 1), (0.2, 2)])
-def test_second_connection_only_for_a_slow_host(server, delay: float, expected_peak: int) -> None:
+@pytest.mark.parametrize(("delay", "expected_peak"), [(0.0, 1), (0.6, 2)])
+def test_second_connection_only_for_a_slow_host(
+    server, monkeypatch: pytest.MonkeyPatch, delay: float, expected_peak: int
+) -> None:
     """One worker drains a fast host (a second would only contend for the GIL); a host
     whose answers are slow gets a second connection, never more than `per_host`."""
+    from watcher import fetch
     from watcher.demo.server import Route
+
+    # The server answers from this process: on a loaded machine an instant answer can
+    # keep the worker waiting for the GIL past the real 10 ms threshold (seen in CI).
+    # The rule under test is the same at any threshold; 0.3 s is far from both delays.
+    monkeypatch.setattr(fetch, "_WAITING", 0.3)
 
     for i in range(8):
         server.set(f"/{i}.xml", Route(f"<rss>{i}</rss>".encode(), delay=delay))
