@@ -272,7 +272,7 @@ def _change_filter(jurisdictions: tuple[str, ...], tags: tuple[str, ...], source
 
     from watcher import jurisdictions as jur
     from watcher.durations import parse_since
-    from watcher.store.queries import ChangeFilter
+    from watcher.store.changes import ChangeFilter
     from watcher.vocabulary import TAGS
 
     codes = tuple(jur.normalise(j) for j in jurisdictions)
@@ -306,12 +306,10 @@ def changes(settings: Settings, jurisdictions: tuple[str, ...], tags: tuple[str,
       watcher changes --tag delay --jurisdiction EU --format json
       watcher changes --source eu-digital-strategy --all --format csv > eu.csv
     """
-    from watcher.store.queries import change_as_dict, find_changes
+    from watcher.store.changes import change_rows
 
     flt = _change_filter(jurisdictions, tags, source_ids, since, include_all=include_all, limit=limit or None)
-    with settings.store() as store, store.session() as session:
-        rows = [change_as_dict(c) for c in find_changes(session, flt)]
-    _emit_changes(rows, fmt)
+    _emit_changes(change_rows(settings.db_url, flt), fmt)
 
 
 def _emit_changes(rows: list[dict[str, Any]], fmt: str) -> None:

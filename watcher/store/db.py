@@ -8,7 +8,6 @@ only when the schema actually needs upgrading.
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,22 +18,12 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from watcher.errors import StoreError
+from watcher.store import DEFAULT_DB, KNOWN_REVISIONS, SCHEMA_REVISION, database_url
 
-# The newest migration this code knows. tests/test_store.py checks it matches Alembic's head.
-SCHEMA_REVISION = "0004"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004")
-DEFAULT_DB = "state/watcher.db"
+__all__ = ["DEFAULT_DB", "KNOWN_REVISIONS", "SCHEMA_REVISION", "Store", "database_url", "open_store", "upgrade"]
+
 _MIGRATING = threading.Lock()
 _MIGRATION_LOCK = 0x77617463  # "watc": the advisory lock held while a PostgreSQL store is migrated
-
-
-def database_url(explicit: str | None = None) -> str:
-    """The store URL: `explicit` (--db), else $WATCHER_DB, else SQLite at state/watcher.db.
-    A bare path is taken as a SQLite file."""
-    url = explicit or os.environ.get("WATCHER_DB") or DEFAULT_DB
-    if "://" not in url:
-        url = f"sqlite:///{url}"
-    return url
 
 
 class Store:

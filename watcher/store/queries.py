@@ -1,28 +1,17 @@
-"""Reading the store: the queries behind `changes`, `show` and `sources`."""
+"""Reading the store through the ORM: the queries behind `changes`, `show`, `sources`
+and the published views. `watcher changes` itself reads through
+`watcher.store.changes.change_rows`, which uses these only where its SQLite path does
+not apply."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session
 
+from watcher.store.changes import ChangeFilter, iso
 from watcher.store.models import Change, ChangeJurisdiction, ChangeTag, Evidence, SourceState
-
-
-@dataclass(frozen=True, slots=True)
-class ChangeFilter:
-    """What `watcher changes` asks for. Empty lists mean "any"."""
-
-    jurisdictions: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
-    since: datetime | None = None
-    include_irrelevant: bool = False
-    limit: int | None = 100
-    include_baseline: bool = True  # False: only real changes (what channels and the Atom feed get)
 
 
 def find_changes(session: Session, flt: ChangeFilter) -> list[Change]:
@@ -97,10 +86,3 @@ def evidence_as_dict(session: Session, evidence_id: int | None) -> dict[str, Any
 
 def source_states(session: Session) -> dict[str, SourceState]:
     return {s.id: s for s in session.scalars(select(SourceState))}
-
-
-def iso(value: datetime | None) -> str | None:
-    """UTC ISO 8601 with a Z, to the second."""
-    if value is None:
-        return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
