@@ -63,13 +63,14 @@ def classify_item(
     # The title ends with a sentence break so that its cues and dates do not bleed
     # into the first sentence of the text.
     full = f"{title_n}\n{text_n}" if text_n else title_n
-    if not is_relevant(full, lex, len(title_n)):
+    hits = lex.scanner.scan(full)  # one pass finds where each cue family can match
+    if not is_relevant(hits, len(title_n)):
         return Classification(relevant=False)
     dates = extract_dates(full, lex, published, body_start=len(title_n) + 1)
     has_effective = any(d["kind"] == "effective" for d in dates)
     return Classification(
         relevant=True,
-        jurisdictions=detect_jurisdictions(full, len(title_n), jurisdiction, lex),
-        tags=detect_tags(full, lex, has_effective),
+        jurisdictions=detect_jurisdictions(hits, len(title_n), jurisdiction, lex),
+        tags=detect_tags(hits, lex, has_effective),
         dates=dates,
     )

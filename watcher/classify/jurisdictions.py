@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from watcher.classify.anchors import Hits
 from watcher.classify.lexicon import Lexicon, identify
 from watcher.classify.text import default_jurisdiction
 from watcher.jurisdictions import is_valid, normalise
@@ -49,14 +50,15 @@ def _hint_codes(hint: str | list[str] | tuple[str, ...] | None) -> list[str]:
     return [c for c in (normalise(h) for h in raw if isinstance(h, str)) if is_valid(c)]
 
 
-def _collect(full: str, title_len: int, lex: Lexicon) -> dict[str, _Evidence]:
+def _collect(hits: Hits, title_len: int, lex: Lexicon) -> dict[str, _Evidence]:
     """Evidence per code from every mention that is not in passing.
 
     A mention is in passing when a `passing` cue sits right before or after it, or
     when it is listed beside such a mention ("allies such as Japan and Korea").
     """
+    full = hits.text
     mentions: list[tuple[int, int, str, bool, bool]] = []  # start, end, code, strong, passing
-    for m in lex.jurisdictions.finditer(full):
+    for m in hits.finditer("jurisdictions"):
         start, end = m.span()
         cue = identify(lex, full, start, end)
         if cue is None:
@@ -96,19 +98,20 @@ def _collect(full: str, title_len: int, lex: Lexicon) -> dict[str, _Evidence]:
 
 
 def detect_jurisdictions(
-    full: str,
+    hits: Hits,
     title_len: int,
     hint: str | list[str] | tuple[str, ...] | None,
     lex: Lexicon,
 ) -> list[str]:
     """Sorted jurisdiction codes for a relevant item.
 
-    `full` is the normalised title + text, whose first `title_len` characters are the
-    title. `hint` is the source's configured jurisdiction: it is used when the text
+    `hits.text` is the normalised title + text, whose first `title_len` characters are
+    the title. `hint` is the source's configured jurisdiction: it is used when the text
     names none, or to refine the bare country the text names ("the state's AI act" on
     a Colorado source is US-CO). Failing both, the script decides (Hangul: KR ...).
     """
-    found = _collect(full, title_len, lex)
+    full = hits.text
+    found = _collect(hits, title_len, lex)
     hints = _hint_codes(hint)
 
     intl = found.get("INTL")

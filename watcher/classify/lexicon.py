@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from watcher.classify.anchors import Scanner
 from watcher.vocabulary import TAGS  # the nine tags, defined once for the whole package
 
 LEXICON_DIR = Path(__file__).with_name("lexicons")
@@ -108,6 +109,11 @@ class Lexicon:
     next_year: re.Pattern[str]
     this_year: re.Pattern[str]
     took_effect: re.Pattern[str]
+    # Finds in one pass where the families above that scan a whole text can match:
+    # "ai", "governance", "negative", "strong", "adoption", "notice", "jurisdictions",
+    # "tags.<tag>", "chamber_vote", "final_passage", "veto", "delay_vehicle",
+    # "draft_words" (see anchors.py). The stages ask it, not the patterns themselves.
+    scanner: Scanner
 
 
 _NEVER = r"(?!x)x"  # matches nothing: stands in for an empty cue list
@@ -482,26 +488,35 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
     m = _merge(files)
     rel, dates = m["relevance"], m["dates"]
     jur_re, jur_cues, jur_index = _compile_jurisdictions(m["jurisdictions"])
+    families: dict[str, tuple[re.Pattern[str], list[str]]] = {}
+
+    def family(name: str, patterns: list[str], where: str) -> re.Pattern[str]:
+        compiled = _union(patterns, where)
+        families[name] = (compiled, patterns)
+        return compiled
+
+    jur_sources = [p for cues in m["jurisdictions"].values() for kind in cues.values() for p in kind]
+    families["jurisdictions"] = (jur_re, jur_sources)
     return Lexicon(
-        ai=_union(rel.get("ai", []), "relevance.ai"),
-        governance=_union(rel.get("governance", []), "relevance.governance"),
-        negative=_union(rel.get("negative", []), "relevance.negative"),
-        strong=_union(rel.get("strong", []), "relevance.strong"),
-        adoption=_union(rel.get("adoption", []), "relevance.adoption"),
-        notice=_union(rel.get("notice", []), "relevance.notice"),
+        ai=family("ai", rel.get("ai", []), "relevance.ai"),
+        governance=family("governance", rel.get("governance", []), "relevance.governance"),
+        negative=family("negative", rel.get("negative", []), "relevance.negative"),
+        strong=family("strong", rel.get("strong", []), "relevance.strong"),
+        adoption=family("adoption", rel.get("adoption", []), "relevance.adoption"),
+        notice=family("notice", rel.get("notice", []), "relevance.notice"),
         jurisdictions=jur_re,
         jurisdiction_cues=jur_cues,
         jurisdiction_by_first=jur_index,
         passing_before=_union(m["passing"].get("before", []), "passing.before"),
         passing_after=_union(m["passing"].get("after", []), "passing.after"),
-        tags={t: _union(m["tags"].get(t, []), f"tags.{t}") for t in TAGS},
+        tags={t: family(f"tags.{t}", m["tags"].get(t, []), f"tags.{t}") for t in TAGS},
         tag_block_before={t: _optional([p for p in m["tag_blockers"].get(t, []) if p.endswith("$")], t) for t in TAGS},
         tag_block_after={t: _optional([p for p in m["tag_blockers"].get(t, []) if p.startswith("^")], t) for t in TAGS},
-        delay_vehicle=_union(m["delay_vehicle"], "delay_vehicle"),
-        chamber_vote=_union(m["chamber_vote"], "chamber_vote"),
-        veto=_union(m["veto"], "veto"),
-        final_passage=_union(m["final_passage"], "final_passage"),
-        draft_words=_union(m["draft_words"], "draft_words"),
+        delay_vehicle=family("delay_vehicle", m["delay_vehicle"], "delay_vehicle"),
+        chamber_vote=family("chamber_vote", m["chamber_vote"], "chamber_vote"),
+        veto=family("veto", m["veto"], "veto"),
+        final_passage=family("final_passage", m["final_passage"], "final_passage"),
+        draft_words=family("draft_words", m["draft_words"], "draft_words"),
         months=m["months"],
         date_effective=_cue_pair(dates.get("effective", []), "dates.effective"),
         date_deadline=_cue_pair(dates.get("deadline", []), "dates.deadline"),
@@ -511,6 +526,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         next_year=_union(dates.get("next_year", []), "dates.next_year"),
         this_year=_union(dates.get("this_year", []), "dates.this_year"),
         took_effect=_union(dates.get("took_effect", []), "dates.took_effect"),
+        scanner=Scanner(families),
     )
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from watcher.classify.lexicon import Lexicon
+from watcher.classify.anchors import Hits
 
 
-def is_relevant(full: str, lex: Lexicon, title_len: int | None = None) -> bool:
-    """True when `full` (normalised title + text) is about governing AI.
+def is_relevant(hits: Hits, title_len: int | None = None) -> bool:
+    """True when `hits.text` (normalised title + text) is about governing AI.
 
     Needs both an AI cue (AI, algorithms, automated decisions, generative AI ...) and
     a governance cue (a law, rule, guidance, regulator or enforcement act). Market and
@@ -16,25 +16,25 @@ def is_relevant(full: str, lex: Lexicon, title_len: int | None = None) -> bool:
     A title that reports an AI tool put to use ("ministry trials an AI chatbot",
     "政务平台接入DeepSeek") is adoption news, not governance, unless a strong cue
     says otherwise; `title_len` is the length of the title at the start of `full`
-    (None: the whole of `full` is searched). A title of a notice genre (a job
+    (None: the whole text is searched). A title of a notice genre (a job
     vacancy, a tender, an event to register for) is never governance news.
     """
-    if not lex.ai.search(full):
+    if not hits.search("ai"):
         return False
-    title_end = len(full) if title_len is None else title_len
-    if lex.notice.search(full, 0, title_end):
+    title_end = len(hits.text) if title_len is None else title_len
+    if hits.search("notice", 0, title_end):
         # A vacancy, a tender or an event notice names rules without changing them.
         return False
-    if lex.strong.search(full):
+    if hits.search("strong"):
         return True
-    if lex.adoption.search(full, 0, title_end):
+    if hits.search("adoption", 0, title_end):
         return False
-    if not lex.governance.search(full):
+    if not hits.search("governance"):
         return False
-    negative = len(lex.negative.findall(full))
+    negative = hits.count("negative")
     if negative == 0:
         return True
-    governance = len(lex.governance.findall(full))
+    governance = hits.count("governance")
     # Product and market stories mention a rule or an authority now and then; they
     # stay negative unless governance vocabulary is at least as present.
     return governance >= negative

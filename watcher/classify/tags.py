@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from watcher.classify.anchors import Hits
 from watcher.classify.lexicon import TAGS, Lexicon
 
 _BEFORE = 40
@@ -22,14 +23,15 @@ def _sentence(full: str, start: int, end: int) -> tuple[int, int]:
     return s, (m.start() if m else len(full))
 
 
-def _has_cue(full: str, lex: Lexicon, tag: str) -> bool:
+def _has_cue(hits: Hits, lex: Lexicon, tag: str) -> bool:
     """True when a cue of `tag` matches outside every blocking context.
 
     Blockers are what makes a cue say the opposite: "will not impose fines" is no
     enforcement action, "to inform future guidelines" is no guidance published.
     """
+    full = hits.text
     before, after = lex.tag_block_before[tag], lex.tag_block_after[tag]
-    for m in lex.tags[tag].finditer(full):
+    for m in hits.finditer(f"tags.{tag}"):
         if before is not None and before.search(full[max(0, m.start() - _BEFORE) : m.start()]):
             continue
         if after is not None and after.match(full[m.end() : m.end() + _AFTER]):
@@ -41,27 +43,27 @@ def _has_cue(full: str, lex: Lexicon, tag: str) -> bool:
             # Guidance words in a sentence about a draft describe the draft ("the draft
             # standard sets out principles"): a draft guidance is `draft`, not guidance.
             s, e = _sentence(full, m.start(), m.end())
-            if lex.draft_words.search(full, s, e):
+            if hits.search("draft_words", s, e):
                 continue
         return True
     return False
 
 
-def detect_tags(full: str, lex: Lexicon, has_effective_date: bool) -> list[str]:
+def detect_tags(hits: Hits, lex: Lexicon, has_effective_date: bool) -> list[str]:
     """Sorted tags of a relevant item, from the cue lexicons plus the conventions.
 
-    `full` is the normalised title + text; `has_effective_date` tells whether the
+    `hits.text` is the normalised title + text; `has_effective_date` tells whether the
     date stage found an effective date (then the item states when obligations apply).
     """
-    tags = {t for t in TAGS if _has_cue(full, lex, t)}
+    tags = {t for t in TAGS if _has_cue(hits, lex, t)}
     if "consultation" in tags and "draft" in tags:
         # A draft out for comment is not adopted yet, whatever verbs describe it (an
         # interim final rule that also takes comments is adopted).
         tags -= {"new-law", "new-decree"}
-    if lex.chamber_vote.search(full) and not lex.final_passage.search(full):
+    if hits.search("chamber_vote") and not hits.search("final_passage"):
         # One chamber or a committee voted: the bill is neither law nor newly released.
         tags -= {"new-law", "draft"}
-    if tags & {"new-law", "draft"} and lex.veto.search(full):
+    if tags & {"new-law", "draft"} and hits.search("veto"):
         # A vetoed bill: what it "would" do describes a dead text, not a new draft.
         tags -= {"new-law", "draft"}
     if tags & {"new-law", "new-decree"}:
@@ -69,7 +71,7 @@ def detect_tags(full: str, lex: Lexicon, has_effective_date: bool) -> list[str]:
         tags.discard("draft")
     if has_effective_date:
         tags.add("enforcement-date")
-    if "delay" in tags and lex.delay_vehicle.search(full):
+    if "delay" in tags and hits.search("delay_vehicle"):
         # Convention: a bill, proposal or signed law that postpones obligations
         # amends the law it postpones.
         tags.add("amendment")
