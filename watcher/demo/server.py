@@ -125,6 +125,9 @@ class LocalServer:
                      or (not request.headers.get("If-None-Match") and request.headers.get("If-Modified-Since") == self._started))
             ):
                 status = 304
+            # Recorded before answering: a client that has its answer may look at once.
+            with self._lock:
+                self.requests.append(RequestRecord(path, dict(request.headers), status))
             request.send_response(status)
             if status < 400 and route.validators:
                 request.send_header("ETag", etag)
@@ -136,7 +139,11 @@ class LocalServer:
             request.send_header("Content-Length", str(len(body)))
             request.end_headers()
             request.wfile.write(body)
+        except BaseException:
+            if "status" not in locals():  # failed before answering
+                with self._lock:
+                    self.requests.append(RequestRecord(path, dict(request.headers), 500))
+            raise
         finally:
             with self._lock:
                 self.in_flight -= 1
-                self.requests.append(RequestRecord(path, dict(request.headers), locals().get("status", 500)))
