@@ -99,3 +99,18 @@ def test_a_text_the_engine_folds_differently_is_scanned_by_the_regex() -> None:
     # A text whose lower-casing changes its length (İ) too.
     text = "\u0130 sandbox"
     assert [m.span() for m in scanner.scan(text).finditer("f")] == [m.span() for m in compiled.finditer(text)]
+
+
+def test_month_names_are_found_where_the_date_stage_looked_for_them() -> None:
+    """The date stage tries its month forms where month names start; from the scan it
+    must get the places its own regex over " " + text gives."""
+    from watcher.classify.dates import _get_patterns, _month_starts
+
+    lex = get_lexicon()
+    pats = _get_patterns(lex)
+    found = 0
+    for text in corpus_texts() + ["Sept.Oct. 2026", "on 5 May, May and mayors", "from March 2027"]:
+        expected = [m.start() for m in pats.month_start.finditer(f" {text}")]
+        assert _month_starts(text, pats, lex.scanner.scan(text)) == expected, text[:80]
+        found += len(expected)
+    assert found > 200

@@ -66,7 +66,7 @@ def classify_item(
     hits = lex.scanner.scan(full)  # one pass finds where each cue family can match
     if not is_relevant(hits, len(title_n)):
         return Classification(relevant=False)
-    dates = extract_dates(full, lex, published, body_start=len(title_n) + 1)
+    dates = extract_dates(hits, lex, published, body_start=len(title_n) + 1)
     has_effective = any(d["kind"] == "effective" for d in dates)
     return Classification(
         relevant=True,

@@ -340,8 +340,9 @@ class Hits:
         self._starts = starts
         self._sorted: set[int] = set()
 
-    def _positions(self, name: str) -> list[int] | None:
-        """Sorted candidate starts of family `name`; None: scan with its regex."""
+    def positions(self, name: str) -> list[int] | None:
+        """Sorted places where a match of family `name` can start (a superset of
+        where one does); None when the family must be scanned with its regex."""
         if self._starts is None or not self._families[name].anchored:
             return None
         slot = self._index[name]
@@ -356,7 +357,7 @@ class Hits:
     def finditer(self, name: str) -> Iterator[re.Match[str]]:
         """As `pattern.finditer(text)`: non-overlapping matches, left to right."""
         pattern = self._families[name].pattern
-        positions = self._positions(name)
+        positions = self.positions(name)
         if positions is None:
             yield from pattern.finditer(self.text)
             return
@@ -374,7 +375,7 @@ class Hits:
         pattern = self._families[name].pattern
         text = self.text
         stop = len(text) if endpos is None else endpos
-        positions = self._positions(name)
+        positions = self.positions(name)
         if positions is None:
             return pattern.search(text, pos, stop)
         for start in positions:

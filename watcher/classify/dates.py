@@ -17,6 +17,7 @@ import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from watcher.classify.anchors import Hits
 from watcher.classify.lexicon import CuePair, Lexicon
 from watcher.classify.text import is_cjk
 
@@ -214,13 +215,31 @@ def _latin_matches(i: int, rx: re.Pattern[str], full: str, months: list[int]) ->
     return out
 
 
-def _find(full: str, lex: Lexicon) -> list[_Found]:
+def _month_starts(full: str, pats: _Patterns, hits: Hits) -> list[int]:
+    """Where month names start in `full`: what `pats.month_start` finds in " " + full,
+    tried only where the one-pass scan saw the start of a month name."""
+    spaced = f" {full}"
+    candidates = hits.positions("months")
+    if candidates is None:
+        return [m.start() for m in pats.month_start.finditer(spaced)]
+    out: list[int] = []
+    end = 0
+    for q in candidates:
+        # full[q] is spaced[q + 1]: the non-word character before it is spaced[q].
+        if q >= end and (m := pats.month_start.match(spaced, q)) is not None:
+            out.append(q)
+            end = m.end()
+    return out
+
+
+def _find(hits: Hits, lex: Lexicon) -> list[_Found]:
+    full = hits.text
     pats = _get_patterns(lex)
     raw: list[_Found] = []
     # Every form needs a digit or, for "March next year", a month name; the forms
     # without a month name need a year.
     latin_rxs = pats.latin if (_DIGIT.search(full) or pats.month.search(full)) else []
-    months = [m.start() for m in pats.month_start.finditer(f" {full}")] if latin_rxs else []
+    months = _month_starts(full, pats, hits) if latin_rxs else []
     has_year = bool(latin_rxs) and _YEAR.search(full) is not None
     for i, rx in enumerate(latin_rxs):
         if i in _YEAR_FORMS and not has_year:
@@ -402,15 +421,16 @@ def _dateline(found: list[_Found], full: str, body_start: int) -> date | None:
 
 
 def extract_dates(
-    full: str, lex: Lexicon, published: str | date | datetime | None, body_start: int = 0
+    hits: Hits, lex: Lexicon, published: str | date | datetime | None, body_start: int = 0
 ) -> list[dict[str, str]]:
-    """Effective dates and deadlines of `full` (normalised title + text).
+    """Effective dates and deadlines of `hits.text` (normalised title + text).
 
     `published` (the item's date) resolves "from August next year" and dates without
     a year; lacking it, a dateline opening the body (at `body_start`) is used.
     Returns ``[{"date", "kind"}]`` sorted by (date, kind), without duplicates.
     """
-    found = _find(full, lex)
+    full = hits.text
+    found = _find(hits, lex)
     if not found:
         return []
     base = parse_published(published) or _dateline(found, full, body_start)

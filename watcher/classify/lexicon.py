@@ -112,7 +112,8 @@ class Lexicon:
     # Finds in one pass where the families above that scan a whole text can match:
     # "ai", "governance", "negative", "strong", "adoption", "notice", "jurisdictions",
     # "tags.<tag>", "chamber_vote", "final_passage", "veto", "delay_vehicle",
-    # "draft_words" (see anchors.py). The stages ask it, not the patterns themselves.
+    # "draft_words", and "months", the month names (see anchors.py). The stages ask
+    # it, not the patterns themselves.
     scanner: Scanner
 
 
@@ -526,8 +527,14 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         next_year=_union(dates.get("next_year", []), "dates.next_year"),
         this_year=_union(dates.get("this_year", []), "dates.this_year"),
         took_effect=_union(dates.get("took_effect", []), "dates.took_effect"),
-        scanner=Scanner(families),
+        scanner=Scanner(families | {"months": _month_names(m["months"])}),
     )
+
+
+def _month_names(months: dict[str, int]) -> tuple[re.Pattern[str], list[str]]:
+    """The family of month names, for the date stage to find where they start."""
+    names = [re.escape(m) for m in sorted(months, key=len, reverse=True)]
+    return re.compile("|".join(names) or _NEVER, _FLAGS), names
 
 
 _lock = threading.Lock()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_SPACE = re.compile(r"\s+")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -17,7 +16,9 @@ _TRADITIONAL = frozenset("國發會規關數門與說為時個這對應業辦務
 
 def normalise(s: str) -> str:
     """NFKC (full-width digits and brackets become ASCII) and collapsed whitespace."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", s)).strip()
+    # str.split() cuts at exactly the characters of the regex \s (both ask
+    # Py_UNICODE_ISSPACE), without a regex match object per space.
+    return " ".join(unicodedata.normalize("NFKC", s).split())
 
 
 def default_jurisdiction(s: str) -> str | None:
