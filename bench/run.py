@@ -409,13 +409,16 @@ def run_size(n: int, reps: int, tools: list, nginx: Nginx, root: Path, versions:
 
 
 def store_queries(work: Path, sizes: list[int], runs: int) -> list[dict]:
-    from core_figures import build_store
-
     out = []
     for size in sizes:
         db = work / f"store-{size}.db"
         t0 = time.perf_counter()
-        build_store(db, size)
+        # Built in a child process: a command forked later inherits, as its ru_maxrss,
+        # this process's peak RSS (Linux keeps the pre-exec peak across exec), which
+        # building a store in here raised to ~100 MB for a ~20 MB query.
+        subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from core_figures import build_store; "
+                        "build_store(Path(sys.argv[1]), int(sys.argv[2]))", str(db), str(size)],
+                       cwd=BENCH, check=True)
         built = time.perf_counter() - t0
         print(f"  built a store of {size:,} changes in {built:.1f}s", flush=True)
         base = [sys.executable, "-m", "watcher", "--db", f"sqlite:///{db}", "changes", "--jurisdiction", "KR",
