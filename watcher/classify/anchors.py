@@ -198,28 +198,37 @@ def _class(p: str, i: int) -> tuple[_Strings, int]:
     return {(c, False) for c in chars}, j + 1
 
 
-def _close_group(p: str, i: int) -> int:
-    """Index of the ')' closing the group opened at p[i]."""
-    depth, j, in_class = 0, i, False
-    while j < len(p):
-        c = p[j]
+def top_level(p: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """(index, character, group depth after it) for each character of the regex `p`
+    from `start` that is neither escaped nor inside a character class."""
+    depth, i, in_class = 0, start, False
+    while i < len(p):
+        c = p[i]
         if c == "\\":
-            j += 2
+            i += 2
             continue
         if in_class:
             in_class = c != "]"
         elif c == "[":
             in_class = True
-            if p[j + 1 : j + 2] == "]":
-                j += 1
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return j
-        j += 1
-    raise _Unknown(p[i:])
+            if p[i + 1 : i + 2] == "]":  # "[]...]": a leading ']' is a literal
+                i += 1
+        else:
+            depth += (c == "(") - (c == ")")
+            yield i, c, depth
+        i += 1
+
+
+def closing_paren(p: str, start: int) -> int:
+    """Index of the ')' closing the group opened at p[start], or -1."""
+    return next((i for i, c, depth in top_level(p, start) if c == ")" and depth == 0), -1)
+
+
+def _close_group(p: str, i: int) -> int:
+    end = closing_paren(p, i)
+    if end < 0:
+        raise _Unknown(p[i:])
+    return end
 
 
 def _skip_sequence(p: str, i: int) -> int:

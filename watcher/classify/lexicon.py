@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from watcher.classify.anchors import Scanner
+from watcher.classify.anchors import Scanner, closing_paren, top_level
 from watcher.vocabulary import TAGS  # the nine tags, defined once for the whole package
 
 LEXICON_DIR = Path(__file__).with_name("lexicons")
@@ -120,31 +120,10 @@ class Lexicon:
 _NEVER = r"(?!x)x"  # matches nothing: stands in for an empty cue list
 
 
-def _top_level(p: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
-    """(index, character, group depth after it) for each character of the regex `p`
-    from `start` that is neither escaped nor inside a character class."""
-    depth, i, in_class = 0, start, False
-    while i < len(p):
-        c = p[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-            if p[i + 1 : i + 2] == "]":  # "[]...]": a leading ']' is a literal
-                i += 1
-        else:
-            depth += (c == "(") - (c == ")")
-            yield i, c, depth
-        i += 1
-
-
 def _split_top(p: str) -> list[str]:
     """`p` cut at each '|' outside any group or character class."""
     pieces, start = [], 0
-    for i, c, depth in _top_level(p):
+    for i, c, depth in top_level(p):
         if c == "|" and depth == 0:
             pieces.append(p[start:i])
             start = i + 1
@@ -153,11 +132,6 @@ def _split_top(p: str) -> list[str]:
 
 
 _SPECIAL = set("\\()[]{}.^$*+?|")
-
-
-def _close(p: str, start: int) -> int:
-    """Index of the ')' closing the group opened at p[start], or -1."""
-    return next((i for i, c, depth in _top_level(p, start) if c == ")" and depth == 0), -1)
 
 
 def _first_chars(piece: str) -> set[str] | None:
@@ -171,10 +145,10 @@ def _first_chars(piece: str) -> set[str] | None:
     if piece.startswith("\\d") and piece[2:3] not in ("?", "*", "{"):
         return set("0123456789")
     if piece.startswith(("(?<!", "(?<=")):
-        end = _close(piece, 0)
+        end = closing_paren(piece, 0)
         return _first_chars(piece[end + 1 :]) if end > 0 else None
     if piece.startswith(("(?:", "(?-i:")):
-        end = _close(piece, 0)
+        end = closing_paren(piece, 0)
         if end < 0 or piece[end + 1 : end + 2] in ("?", "*", "{"):
             return None
         inner = piece[piece.index(":") + 1 : end]
@@ -203,12 +177,12 @@ def _heads(piece: str, cs: bool = False, prefix: str = "") -> list[tuple[str, bo
     if piece.startswith("\\b"):
         return _heads(piece[2:], cs, prefix + "\\b")
     if piece.startswith(("(?<!", "(?<=")):
-        end = _close(piece, 0)
+        end = closing_paren(piece, 0)
         if end < 0:
             return None
         return _heads(piece[end + 1 :], cs, prefix + piece[: end + 1])
     if piece.startswith(("(?:", "(?-i:")):
-        end = _close(piece, 0)
+        end = closing_paren(piece, 0)
         optional = piece[end + 1 : end + 2] == "?" and piece[end + 2 : end + 3] not in ("?", "+")
         if end < 0 or (piece[end + 1 : end + 2] in ("?", "*", "+", "{") and not optional):
             return None
