@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from watcher.classify.anchors import Hits
-from watcher.classify.lexicon import CuePair, Lexicon
+from watcher.classify.lexicon import CuePair, Lexicon, month_names
 from watcher.classify.text import is_cjk
 
 EFFECTIVE, DEADLINE, EVENT = "effective", "deadline", "event"
@@ -52,7 +52,7 @@ class _Found:
 
 class _Patterns:
     def __init__(self, lex: Lexicon) -> None:
-        months = "|".join(sorted((re.escape(m) for m in lex.months), key=len, reverse=True))
+        months = "|".join(month_names(lex.months))
         mon = rf"(?P<mon>{months})\.?"
         day = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
         year = r"(?P<year>(?:19|20)\d\d)"

@@ -505,9 +505,14 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
     )
 
 
+def month_names(months: Iterable[str]) -> list[str]:
+    """The month names as regex alternatives, longest first ("sept" before "sep")."""
+    return [re.escape(m) for m in sorted(months, key=len, reverse=True)]
+
+
 def _month_names(months: dict[str, int]) -> tuple[re.Pattern[str], list[str]]:
     """The family of month names, for the date stage to find where they start."""
-    names = [re.escape(m) for m in sorted(months, key=len, reverse=True)]
+    names = month_names(months)
     return re.compile("|".join(names) or _NEVER, _FLAGS), names
 
 

@@ -111,6 +111,7 @@ class LocalServer:
             handler = self.routes.get(path)
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        recorded = False
         try:
             route = handler(request) if callable(handler) else handler
             if route is None:
@@ -128,6 +129,7 @@ class LocalServer:
             # Recorded before answering: a client that has its answer may look at once.
             with self._lock:
                 self.requests.append(RequestRecord(path, dict(request.headers), status))
+            recorded = True
             request.send_response(status)
             if status < 400 and route.validators:
                 request.send_header("ETag", etag)
@@ -140,7 +142,7 @@ class LocalServer:
             request.end_headers()
             request.wfile.write(body)
         except BaseException:
-            if "status" not in locals():  # failed before answering
+            if not recorded:  # failed before answering
                 with self._lock:
                     self.requests.append(RequestRecord(path, dict(request.headers), 500))
             raise

@@ -128,8 +128,10 @@ def _select(flt: ChangeFilter) -> tuple[str, list[Any]]:
 
 
 def _sqlite_datetime(value: datetime) -> str:
-    # The text SQLAlchemy stores a UTC datetime as in SQLite (watcher.store.models.UTCDateTime).
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    # The text SQLAlchemy stores a UTC datetime as in SQLite (watcher.store.models.UTCDateTime),
+    # zero-padded as SQLAlchemy pads it (strftime's %Y does not pad years before 1000).
+    v = value.astimezone(UTC)
+    return f"{v.year:04d}-{v.month:02d}-{v.day:02d} {v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}"
 
 
 def _stored_iso(value: str | None) -> str | None:
