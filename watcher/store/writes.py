@@ -15,6 +15,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from watcher.diff import ItemChange, StoredItem
+from watcher.store.bulk import insert_rows
 from watcher.store.models import Change, ChangeJurisdiction, ChangeTag, Evidence, Item, SourceState
 from watcher.text import one_line
 
@@ -22,6 +23,12 @@ if TYPE_CHECKING:
     from watcher.classify import Classification
     from watcher.config import SourceConfig
     from watcher.fetch import FetchResult
+
+
+_ITEM_COLUMNS = ("source_id", "key", "url", "title", "text", "fingerprint", "published", "first_seen_at",
+                 "changed_at")
+_CHANGE_COLUMNS = ("item_id", "source_id", "detected_at", "kind", "title", "url", "published", "summary", "relevant",
+                   "jurisdictions", "tags", "dates", "baseline", "diff", "evidence_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +68,8 @@ def record_changes(
     """Insert or update the items and insert one change per item; returns the change
     ids, in the order of `classified`.
 
-    Batched, at the Core level (the ORM's bulk path costs ~20 us a row in Python):
-    one executemany INSERT for new items, one executemany UPDATE for
+    Batched, below the ORM and Core (their per-row parameter handling cost more than
+    SQLite's own work: see store/bulk.py): one executemany INSERT for new items, one executemany UPDATE for
     changed items, one INSERT for the changes and one per label table, whatever
     the number of items. The new ids are read back with one indexed SELECT each
     (items by their unique (source, key), changes by (source, detected_at): one
@@ -75,13 +82,11 @@ def record_changes(
     new = [c for c in classified if c.change.previous is None]
     item_ids: dict[int, int] = {}  # index in `classified` -> item id
     if new:
-        rows = [
-            {"source_id": source_id, "key": c.change.item.key, "url": c.change.item.url,
-             "title": c.change.item.title, "text": c.change.item.text, "fingerprint": c.change.fingerprint,
-             "published": c.change.item.published, "first_seen_at": now, "changed_at": now}
+        insert_rows(session, Item.__table__, _ITEM_COLUMNS, [
+            (source_id, c.change.item.key, c.change.item.url, c.change.item.title, c.change.item.text,
+             c.change.fingerprint, c.change.item.published, now, now)
             for c in new
-        ]
-        session.execute(insert(Item.__table__), rows)
+        ])
         keys = [c.change.item.key for c in new]
         id_of_key = dict(session.execute(select(Item.key, Item.id).where(Item.source_id == source_id,
                                                                            Item.key.in_(keys))).all())
@@ -95,27 +100,21 @@ def record_changes(
                             "published": c.change.item.published, "changed_at": now})
     if updates:
         session.execute(update(Item), updates)
-    change_rows = [
-        {"item_id": item_ids[i], "source_id": source_id, "detected_at": now, "kind": c.change.kind,
-         "title": c.change.item.title, "url": c.change.item.url, "published": c.change.item.published,
-         "summary": c.change.summary or one_line(c.change.item.text, 400), "relevant": c.classification.relevant,
-         "jurisdictions": list(c.classification.jurisdictions), "tags": list(c.classification.tags),
-         "dates": list(c.classification.dates), "baseline": baseline, "diff": c.change.diff,
-         "evidence_id": evidence_id}
+    insert_rows(session, Change.__table__, _CHANGE_COLUMNS, [
+        (item_ids[i], source_id, now, c.change.kind, c.change.item.title, c.change.item.url,
+         c.change.item.published, c.change.summary or one_line(c.change.item.text, 400), c.classification.relevant,
+         list(c.classification.jurisdictions), list(c.classification.tags), list(c.classification.dates),
+         baseline, c.change.diff, evidence_id)
         for i, c in enumerate(classified)
-    ]
-    session.execute(insert(Change.__table__), change_rows)
+    ])
     id_of_item = dict(session.execute(select(Change.item_id, Change.id).where(Change.source_id == source_id,
                                                                                 Change.detected_at == now)).all())
     change_ids = [id_of_item[item_ids[i]] for i in range(len(classified))]
-    codes = [{"change_id": cid, "code": code}
-             for cid, c in zip(change_ids, classified, strict=True) for code in dict.fromkeys(c.classification.jurisdictions)]
-    tags = [{"change_id": cid, "tag": tag}
-            for cid, c in zip(change_ids, classified, strict=True) for tag in dict.fromkeys(c.classification.tags)]
-    if codes:
-        session.execute(insert(ChangeJurisdiction.__table__), codes)
-    if tags:
-        session.execute(insert(ChangeTag.__table__), tags)
+    insert_rows(session, ChangeJurisdiction.__table__, ("change_id", "code"), [
+        (cid, code) for cid, c in zip(change_ids, classified, strict=True)
+        for code in dict.fromkeys(c.classification.jurisdictions)])
+    insert_rows(session, ChangeTag.__table__, ("change_id", "tag"), [
+        (cid, tag) for cid, c in zip(change_ids, classified, strict=True) for tag in dict.fromkeys(c.classification.tags)])
     return change_ids
 
 
