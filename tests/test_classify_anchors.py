@@ -65,7 +65,13 @@ def test_every_family_finds_what_its_regex_finds_on_the_labelled_corpora() -> No
     ],
 )
 def test_literal_prefixes(pattern: str, expected: set[str]) -> None:
-    assert literal_prefixes(pattern) == expected
+    assert literal_prefixes(pattern, 4) == expected
+
+
+def test_literal_prefixes_run_to_the_length_asked() -> None:
+    pattern = r"\b(?:delay(?:s|ed)?|postpon(?:e|ed))\b"
+    assert literal_prefixes(pattern, 12) == {"delay", "delays", "delayed", "postpone", "postponed"}
+    assert literal_prefixes(pattern, 6) == {"delay", "delays", "delaye", "postpo"}
 
 
 @pytest.mark.parametrize("pattern", [r"x?", r"\w+ing", r"(?:AI )?\w+", r".ab", r"[^a]b", r"\s*law"])

@@ -26,7 +26,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-PREFIX_LEN = 4
+# Longer prefixes leave fewer places where a regex must be tried ("the " starts
+# "the Netherlands" and half the sentences of an English text; "the neth" does not):
+# 4 -> 12 characters took classification of 7,952 bench items from ~171 to ~156 us
+# each, for 4,300 prefixes instead of 2,300 (same load time, +0.3 MB).
+PREFIX_LEN = 12
 _MAX_PREFIXES = 512  # per cue: beyond, the prefixes are cut shorter
 
 # One element of a regex: the literal strings it can match, each with `cut` telling
