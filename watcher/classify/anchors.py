@@ -317,7 +317,7 @@ class Scanner:
             self.families[name] = Family(name, pattern, known)
             self.index[name] = len(self.index)
             if known:
-                for prefix in prefixes:
+                for prefix in _shortest(prefixes):
                     by_prefix.setdefault(prefix, set()).add(self.index[name])
         self._automaton: Any = None
         if by_prefix:
@@ -338,6 +338,16 @@ class Scanner:
             for slot in slots:
                 starts[slot].append(end - back)
         return Hits(self, text, starts)
+
+
+def _shortest(prefixes: set[str]) -> list[str]:
+    """`prefixes` without those that extend another ("delay" makes "delayed" redundant:
+    both give the same start, and the automaton would report it twice)."""
+    kept: list[str] = []
+    for prefix in sorted(prefixes):  # a prefix sorts right before its extensions
+        if not kept or not prefix.startswith(kept[-1]):
+            kept.append(prefix)
+    return kept
 
 
 class Hits:
