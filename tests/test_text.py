@@ -25,3 +25,9 @@ def _reference(text: str) -> str:
 @given(st.lists(_CHARS, max_size=40).map("".join))
 def test_normalise_text_equals_its_definition(text: str) -> None:
     assert normalise_text(text) == _reference(text)
+
+
+# ASCII text takes its own path (no NFC, runs of spaces halved by str.replace).
+@given(st.lists(st.sampled_from([" ", "  ", "     ", "\t", "\f", "\v", "\n", "\r", "a", "bc"]), max_size=60).map("".join))
+def test_normalise_ascii_text_equals_its_definition(text: str) -> None:
+    assert normalise_text(text) == _reference(text)
