@@ -103,3 +103,26 @@ def test_no_rows_is_no_statement(store: Store) -> None:
     with store.session() as session:
         bulk.insert_rows(session, Item.__table__, ITEM_COLUMNS, [])
         assert _stored(session, "items", ITEM_COLUMNS, "core") == []
+
+
+@pytest.mark.parametrize("chunk", [1000, 3])
+def test_select_pairs_equal_core_selects(store: Store, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    monkeypatch.setattr(bulk, "_IN_CHUNK", chunk)  # 3: the IN list goes in several statements
+    rows = [(f"title {i}", None, "", WHOLE_SECOND if i % 2 else None, True, [], [], [], None) for i in range(8)]
+    later = WHOLE_SECOND + timedelta(microseconds=1)
+    with store.session() as session:
+        _write(session, "core", rows, WHOLE_SECOND, direct=False)
+        _write(session, "other", rows, later, direct=False)  # same keys, another source and time
+        keys = ["k1", "k4", "k7", "k0", "k5", "absent"]
+        got = bulk.select_pairs(session, Item.__table__, "key", "id", {"source_id": "core", "key": keys})
+        expected = dict(session.execute(Item.__table__.select().with_only_columns(Item.key, Item.id)
+                                        .where(Item.source_id == "core", Item.key.in_(keys))).all())
+        assert got == expected and len(got) == 5
+        by_time = bulk.select_pairs(session, Change.__table__, "item_id", "id",
+                                    {"source_id": "core", "detected_at": WHOLE_SECOND})
+        assert len(by_time) == 8
+        assert bulk.select_pairs(session, Change.__table__, "item_id", "id",
+                                 {"source_id": "core", "detected_at": later}) == {}
+        monkeypatch.setattr(bulk, "_PLACEHOLDERS", {})  # an unknown paramstyle: through Core, same answer
+        assert bulk.select_pairs(session, Item.__table__, "key", "id", {"source_id": "core", "key": keys}) == got
+        session.rollback()

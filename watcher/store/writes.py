@@ -15,7 +15,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from watcher.diff import ItemChange, StoredItem
-from watcher.store.bulk import insert_rows
+from watcher.store.bulk import insert_rows, select_pairs
 from watcher.store.models import Change, ChangeJurisdiction, ChangeTag, Evidence, Item, SourceState
 from watcher.text import one_line
 
@@ -87,9 +87,8 @@ def record_changes(
              c.change.fingerprint, c.change.item.published, now, now)
             for c in new
         ])
-        keys = [c.change.item.key for c in new]
-        id_of_key = dict(session.execute(select(Item.key, Item.id).where(Item.source_id == source_id,
-                                                                           Item.key.in_(keys))).all())
+        id_of_key = select_pairs(session, Item.__table__, "key", "id",
+                                 {"source_id": source_id, "key": [c.change.item.key for c in new]})
         item_ids = {i: id_of_key[c.change.item.key] for i, c in enumerate(classified) if c.change.previous is None}
     updates = []
     for i, c in enumerate(classified):
@@ -107,8 +106,8 @@ def record_changes(
          baseline, c.change.diff, evidence_id)
         for i, c in enumerate(classified)
     ])
-    id_of_item = dict(session.execute(select(Change.item_id, Change.id).where(Change.source_id == source_id,
-                                                                                Change.detected_at == now)).all())
+    id_of_item = select_pairs(session, Change.__table__, "item_id", "id",
+                              {"source_id": source_id, "detected_at": now})
     change_ids = [id_of_item[item_ids[i]] for i in range(len(classified))]
     insert_rows(session, ChangeJurisdiction.__table__, ("change_id", "code"), [
         (cid, code) for cid, c in zip(change_ids, classified, strict=True)
