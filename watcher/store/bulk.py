@@ -20,7 +20,7 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -40,9 +40,7 @@ def _statement(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> tupl
     quote = dialect.identifier_preparer.quote
     sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
            f"({', '.join(quote(c) for c in columns)}) VALUES ({', '.join(mark for _ in columns)})")
-    # dialect_impl: the dialect's own form of each type (SQLite's DATETIME formats the
-    # string itself; the generic DateTime's processor is None).
-    processors = tuple(table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns)
+    processors = tuple(_processor(dialect, table, c) for c in columns)
     return sql, processors
 
 
@@ -55,8 +53,6 @@ def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: Se
     connection = session.connection()
     prepared = _statement(connection.dialect, table, tuple(columns))
     if prepared is None:
-        from sqlalchemy import insert
-
         session.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
         return
     sql, processors = prepared
@@ -86,34 +82,40 @@ _IN_CHUNK = 1000
 
 def select_pairs(session: Session, table: Table, key: str, value: str,
                  where: Mapping[str, Any]) -> dict[Any, Any]:
-    """{`key`: `value`} of the rows of `table` where each column of `where` equals
-    its value, or is in it when the value is a list (type-processed as Core does)."""
+    """{`key`: `value`} of the rows of `table` where each column of `where` (at least
+    one) equals its value, or is in it when the value is a list (at most one list).
+    Values are type-processed as Core does."""
     connection = session.connection()
     dialect = connection.dialect
     mark = _PLACEHOLDERS.get(dialect.paramstyle)
     lists = {c: v for c, v in where.items() if isinstance(v, list)}
-    if mark is None or len(lists) > 1:
+    if mark is None or len(lists) > 1 or not where:
         condition = [table.c[c].in_(v) if isinstance(v, list) else table.c[c] == v for c, v in where.items()]
         return dict(session.execute(select(table.c[key], table.c[value]).where(*condition)).all())
     quote = dialect.identifier_preparer.quote
-    scalars = [(c, v) for c, v in where.items() if not isinstance(v, list)]
-    params = [_bind(dialect, table, c, v) for c, v in scalars]
-    sql = (f"SELECT {quote(key)}, {quote(value)} FROM {dialect.identifier_preparer.format_table(table)} WHERE "
-           + " AND ".join(f"{quote(c)} = {mark}" for c, _ in scalars))
+    scalars = {c: v for c, v in where.items() if c not in lists}
+    conditions = [f"{quote(c)} = {mark}" for c in scalars]
+    params = tuple(_bound(dialect, table, c, [v])[0] for c, v in scalars.items())
+    head = f"SELECT {quote(key)}, {quote(value)} FROM {dialect.identifier_preparer.format_table(table)} WHERE "
     if not lists:
-        return dict(connection.exec_driver_sql(sql, tuple(params)).all())
+        return dict(connection.exec_driver_sql(head + " AND ".join(conditions), params).all())
     ((column, values),) = lists.items()
-    process = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+    bound = _bound(dialect, table, column, values)
     out: dict[Any, Any] = {}
-    for at in range(0, len(values), _IN_CHUNK):
-        chunk = values[at : at + _IN_CHUNK]
-        marks = ", ".join(mark for _ in chunk)
-        chunk_sql = f"{sql}{' AND ' if scalars else ''}{quote(column)} IN ({marks})"
-        bound = list(map(process, chunk)) if process else chunk
-        out.update(connection.exec_driver_sql(chunk_sql, (*params, *bound)).all())
+    for at in range(0, len(bound), _IN_CHUNK):
+        chunk = bound[at : at + _IN_CHUNK]
+        sql = head + " AND ".join([*conditions, f"{quote(column)} IN ({', '.join(mark for _ in chunk)})"])
+        out.update(connection.exec_driver_sql(sql, (*params, *chunk)).all())
     return out
 
 
-def _bind(dialect: Dialect, table: Table, column: str, value: Any) -> Any:
-    process = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
-    return process(value) if process else value
+def _processor(dialect: Dialect, table: Table, column: str) -> Callable[[Any], Any] | None:
+    """The bind processor Core applies to `column`'s values on `dialect` (None: the
+    driver takes them as they are). dialect_impl: the dialect's own form of the type
+    (SQLite's DATETIME formats the string itself; the generic DateTime has none)."""
+    return table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _bound(dialect: Dialect, table: Table, column: str, values: list[Any]) -> list[Any]:
+    process = _processor(dialect, table, column)
+    return list(map(process, values)) if process else values
