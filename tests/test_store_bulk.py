@@ -3,9 +3,11 @@ SQLAlchemy Core stores them, on SQLite and (with --backend postgresql) PostgreSQ
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import backends
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -37,9 +39,8 @@ WHOLE_SECOND = datetime(2026, 12, 4, 9, 30, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    from tests import backends
-
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    # `backends` as conftest imports it: the module whose BACKEND the --backend option sets.
     s = open_store(backends.store_url(tmp_path_factory.mktemp("bulk") / "store.db"))
     yield s
     s.close()

@@ -68,10 +68,10 @@ def record_changes(
     """Insert or update the items and insert one change per item; returns the change
     ids, in the order of `classified`.
 
-    Batched, below the ORM and Core (their per-row parameter handling cost more than
-    SQLite's own work: see store/bulk.py): one executemany INSERT for new items, one executemany UPDATE for
-    changed items, one INSERT for the changes and one per label table, whatever
-    the number of items. The new ids are read back with one indexed SELECT each
+    Batched, below the ORM and Core (their per-row parameter handling cost more
+    than SQLite's own work: see store/bulk.py): one executemany INSERT for new
+    items, one executemany UPDATE for changed items, one INSERT for the changes and
+    one per label table, whatever the number of items. The new ids are read back with one indexed SELECT each
     (items by their unique (source, key), changes by (source, detected_at): one
     poll makes at most one change per item) rather than with INSERT ... RETURNING,
     which SQLite can only do row by row when the order of the ids must be kept
