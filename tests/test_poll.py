@@ -64,7 +64,9 @@ def test_outcomes_and_health_in_process(server: LocalServer, work: Workdir) -> N
     by_id = {o.source_id: o for o in report.outcomes}
     assert [o.source_id for o in seen] == [o.source_id for o in report.outcomes]
     assert set(by_id) == {"ok", "err", "down"}
-    assert by_id["ok"].status == "baseline" and by_id["ok"].new == 3 and len(by_id["ok"].change_ids) == 3
+    assert by_id["ok"].status == "baseline" and by_id["ok"].new == 3
+    assert sorted(by_id["ok"].change_ids) == sorted(c.id for c in stored(work, Change, source_id="ok"))
+    assert report.change_ids == list(by_id["ok"].change_ids) and len(report.change_ids) == 3
     assert by_id["err"].status == "error" and "503" in by_id["err"].error
     assert by_id["down"].status == "error" and by_id["down"].failed
     assert {o.source_id for o in report.failures} == {"err", "down"}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import random
 import threading
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
@@ -47,7 +48,10 @@ class SourceOutcome:
     items: int | None = None
     error: str | None = None
     warning: str | None = None
-    change_ids: list[int] = field(default_factory=list)
+    # The ids of the changes recorded, as machine integers: a report holds one per
+    # item of every first poll (128,000 at 2,000 sources), and a list of Python ints
+    # costs 40 bytes each against 8.
+    change_ids: Sequence[int] = field(default_factory=lambda: array("q"))
     fetch_ms: float | None = None  # the request's wall time, for logs
 
     @property
@@ -228,7 +232,7 @@ def _handle(session, source: SourceConfig, state: SourceState, result: FetchResu
     new = sum(1 for c in changes if c.kind == "new")
     status = "baseline" if baseline and parsed.items else ("changed" if changes else "unchanged")
     return SourceOutcome(source.id, status, new=new, updated=len(changes) - new, items=len(parsed.items),
-                         warning=parsed.warning, change_ids=change_ids)
+                         warning=parsed.warning, change_ids=array("q", change_ids))
 
 
 def _succeeded(state: SourceState, source: SourceConfig, at: datetime, result: FetchResult) -> None:
