@@ -111,6 +111,7 @@ def main() -> int:
     args = parser.parse_args()
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     with tempfile.TemporaryDirectory(prefix="watcher-stages-") as tmp:
+        Path(tmp).chmod(0o755)  # nginx's workers (not root) must reach the files
         root = Path(args.root) if args.root else Path(tmp) / "root"
         cpu = measure(args.n, root, Path(tmp))
     entries = int(cpu.pop("entries"))
