@@ -57,8 +57,7 @@ def measure(n: int, root: Path, work: Path) -> dict[str, float]:
         cpu: dict[str, float] = {}
 
         started = time.process_time()
-        fetcher = Fetcher()
-        with fetcher:
+        with Fetcher() as fetcher:
             results = list(fetcher.fetch_all(FetchRequest(source_id=s.id, url=s.url, timeout=s.timeout)
                                              for s in sources))
         cpu["fetch"] = time.process_time() - started

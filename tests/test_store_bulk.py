@@ -16,10 +16,7 @@ from sqlalchemy import insert
 from watcher.store import bulk
 from watcher.store.db import Store, open_store
 from watcher.store.models import Change, Item
-
-ITEM_COLUMNS = ("source_id", "key", "url", "title", "text", "fingerprint", "published", "first_seen_at", "changed_at")
-CHANGE_COLUMNS = ("item_id", "source_id", "detected_at", "kind", "title", "url", "published", "summary", "relevant",
-                  "jurisdictions", "tags", "dates", "baseline", "diff", "evidence_id")
+from watcher.store.writes import CHANGE_COLUMNS, ITEM_COLUMNS
 
 zones = st.sampled_from([UTC, timezone(timedelta(hours=9)), timezone(timedelta(hours=-5, minutes=-30))])
 moments = st.builds(

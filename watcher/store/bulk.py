@@ -118,4 +118,4 @@ def _processor(dialect: Dialect, table: Table, column: str) -> Callable[[Any], A
 
 def _bound(dialect: Dialect, table: Table, column: str, values: list[Any]) -> list[Any]:
     process = _processor(dialect, table, column)
-    return list(map(process, values)) if process else values
+    return _processed(process, values) if process else values

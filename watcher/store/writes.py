@@ -25,10 +25,11 @@ if TYPE_CHECKING:
     from watcher.fetch import FetchResult
 
 
-_ITEM_COLUMNS = ("source_id", "key", "url", "title", "text", "fingerprint", "published", "first_seen_at",
-                 "changed_at")
-_CHANGE_COLUMNS = ("item_id", "source_id", "detected_at", "kind", "title", "url", "published", "summary", "relevant",
-                   "jurisdictions", "tags", "dates", "baseline", "diff", "evidence_id")
+# The columns record_changes writes, in the order of its row tuples.
+ITEM_COLUMNS = ("source_id", "key", "url", "title", "text", "fingerprint", "published", "first_seen_at",
+                "changed_at")
+CHANGE_COLUMNS = ("item_id", "source_id", "detected_at", "kind", "title", "url", "published", "summary", "relevant",
+                  "jurisdictions", "tags", "dates", "baseline", "diff", "evidence_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +83,7 @@ def record_changes(
     new = [c for c in classified if c.change.previous is None]
     item_ids: dict[int, int] = {}  # index in `classified` -> item id
     if new:
-        insert_rows(session, Item.__table__, _ITEM_COLUMNS, [
+        insert_rows(session, Item.__table__, ITEM_COLUMNS, [
             (source_id, c.change.item.key, c.change.item.url, c.change.item.title, c.change.item.text,
              c.change.fingerprint, c.change.item.published, now, now)
             for c in new
@@ -99,7 +100,7 @@ def record_changes(
                             "published": c.change.item.published, "changed_at": now})
     if updates:
         session.execute(update(Item), updates)
-    insert_rows(session, Change.__table__, _CHANGE_COLUMNS, [
+    insert_rows(session, Change.__table__, CHANGE_COLUMNS, [
         (item_ids[i], source_id, now, c.change.kind, c.change.item.title, c.change.item.url,
          c.change.item.published, c.change.summary or one_line(c.change.item.text, 400), c.classification.relevant,
          list(c.classification.jurisdictions), list(c.classification.tags), list(c.classification.dates),
