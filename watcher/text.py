@@ -16,8 +16,9 @@ _CELL = re.compile(r"<\s*/?\s*(?:td|th)\b[^>]*>", re.I)
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
 # Runs of spaces to fold into one; a lone ASCII space, by far the commonest, is not
 # matched at all (replacing it with itself made every string anew).
-_SPACES = re.compile(r"[\t\f\v\u00a0\u3000][ \t\f\v\u00a0\u3000]*| [ \t\f\v\u00a0\u3000]+")
-_ODD_SPACE = re.compile("[\t\f\v\u00a0\u3000]")  # the spaces of _SPACES other than " "
+_OTHER_SPACES = "\t\f\v\u00a0\u3000"  # folded like " "; the first three are its ASCII ones
+_SPACES = re.compile(f"[{_OTHER_SPACES}][ {_OTHER_SPACES}]*| [ {_OTHER_SPACES}]+")
+_OTHER_SPACE = re.compile(f"[{_OTHER_SPACES}]")
 _BLANKS = re.compile(r"\n\s*\n+")
 # Zero-width and bidi control characters: invisible, yet they make equal text differ.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"), None)
@@ -55,10 +56,10 @@ def _fold_spaces(text: str) -> str:
     """`_SPACES.sub(" ", text)`. Most texts hold no space but the ASCII one, and then
     halving runs of two with `str.replace` (a C loop) is the same at a third of the
     regex's cost; whether they do is one flag for ASCII text, else one search."""
-    if text.isascii():
+    if text.isascii():  # the ASCII ones of _OTHER_SPACES, without a regex
         odd = "\t" in text or "\f" in text or "\v" in text
     else:
-        odd = _ODD_SPACE.search(text) is not None
+        odd = _OTHER_SPACE.search(text) is not None
     if odd:
         return _SPACES.sub(" ", text)
     while "  " in text:
