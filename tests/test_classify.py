@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
 from watcher.classify import Classification, classify_item
 from watcher.classify.lexicon import LexiconError, load_lexicon
@@ -339,6 +341,33 @@ def test_bad_lexicon_names_file_and_key(tmp_path: Path) -> None:
         load_lexicon(tmp_path)
     (tmp_path / "xx.yaml").write_text("tags:\n  draft: ['(']\n", encoding="utf-8")
     with pytest.raises(LexiconError, match="bad pattern"):
+        load_lexicon(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("cues", "named"),
+    [
+        # Each is wrong alone but would compile beside its neighbour in the union of
+        # the family's cues (a class the next cue closes, a neighbour's group), so
+        # only checking the cue alone can name it.
+        (["a[b", "c]d"], "a[b"),
+        (["(x)y", "\\1z"], "\\1z"),
+        (["(?P<n>x)", "(?P=n)y"], "(?P=n)y"),
+        (["foo(", ")bar"], "foo("),
+        (["ok\\"], "ok\\"),
+        (["fine", "(?P<n>a)|(?P<n>b)"], "(?P<n>a)|(?P<n>b)"),
+    ],
+)
+def test_bad_cue_is_named_even_where_the_union_would_accept_it(tmp_path: Path, cues: list[str], named: str) -> None:
+    (tmp_path / "xx.yaml").write_text(yaml.safe_dump({"tags": {"draft": cues}}), encoding="utf-8")
+    with pytest.raises(LexiconError, match=rf"tags\.draft: bad pattern {re.escape(repr(named))}"):
+        load_lexicon(tmp_path)
+
+
+def test_cues_that_compile_alone_but_not_together_are_a_lexicon_error(tmp_path: Path) -> None:
+    # A global flag is allowed at the start of a cue, not in the middle of the union.
+    (tmp_path / "xx.yaml").write_text(yaml.safe_dump({"tags": {"draft": ["(?i)a|b"]}}), encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"tags\.draft: the cues compile alone but not together"):
         load_lexicon(tmp_path)
 
 

@@ -282,8 +282,41 @@ def _cases(c: str) -> list[str]:
     return list(dict.fromkeys(v for v in (c, c.lower(), c.upper()) if len(v) == 1))
 
 
+# A cue referring to a group by number or name: in a union its neighbours' groups count too.
+_REFERS = re.compile(r"\\[1-9]|\(\?\(|\(\?P=")
+
+
+def _cue_pieces(p: str, where: str) -> list[str]:
+    """`p` cut at each '|' outside any group or class, once `p` is known to compile.
+
+    The union compiled from all cues checks them together, in one parse, except
+    where a neighbour could mend a cue that is wrong alone: a group or class it
+    leaves open, a reference to another cue's group. Only such a cue is compiled
+    alone here, so an error names the cue at fault (LexiconError).
+    """
+    pieces, start, lowest, last = [], 0, 0, (-1, 0)
+    # The '#' (not special) is reported unless `p` ends inside a class or an escape.
+    for i, c, depth in top_level(p + "#"):
+        lowest = min(lowest, depth)
+        if c == "|" and depth == 0:
+            pieces.append(p[start:i])
+            start = i + 1
+        last = (i, depth)
+    if last != (len(p), 0) or lowest < 0 or _REFERS.search(p):
+        _compile_alone(p, where)
+    pieces.append(p[start:])
+    return pieces
+
+
+def _compile_alone(p: str, where: str) -> None:
+    try:
+        re.compile(p, _FLAGS)
+    except re.error as e:  # name the bad cue so an analyst can find it
+        raise LexiconError(f"{where}: bad pattern {p!r}: {e}") from e
+
+
 def _union(patterns: list[str], where: str) -> re.Pattern[str]:
-    """One regex matching any of `patterns`.
+    """One regex matching any of `patterns` (raises LexiconError naming a bad one).
 
     Why the layout: with hundreds of alternatives, CPython's engine tries every one
     at every position, which made a scan cost milliseconds. So cues are grouped by
@@ -296,11 +329,7 @@ def _union(patterns: list[str], where: str) -> re.Pattern[str]:
     bounded: list[str] = []
     free: list[str] = []
     for p in patterns:
-        try:
-            re.compile(p, _FLAGS)
-        except re.error as e:  # name the bad cue so an analyst can find it
-            raise LexiconError(f"{where}: bad pattern {p!r}: {e}") from e
-        for piece in _split_top(p):
+        for piece in _cue_pieces(p, where):
             (bounded if piece.startswith("\\b") else free).append(piece)
     parts = []
     b_groups, b_class, b_left = _buckets([p[2:] for p in bounded])
@@ -314,8 +343,14 @@ def _union(patterns: list[str], where: str) -> re.Pattern[str]:
     # Case-blind inside each cue (the groups above carry the flag), not globally.
     try:
         return re.compile("|".join(parts) or _NEVER)
-    except re.error:  # e.g. a named group copied into the groups of both cases
+    except re.error:
+        pass
+    for p in patterns:  # compiling each alone is slow, so only done when the union fails
+        _compile_alone(p, where)
+    try:  # e.g. a named group copied into the groups of both cases
         return re.compile("|".join(f"(?:{p})" for p in patterns) or _NEVER, _FLAGS)
+    except re.error as e:
+        raise LexiconError(f"{where}: the cues compile alone but not together: {e}") from e
 
 
 def _optional(patterns: list[str], tag: str) -> re.Pattern[str] | None:
