@@ -54,11 +54,45 @@ class CuePair:
     before: re.Pattern[str] | None
 
 
+class JurisdictionCues(dict[str, tuple[tuple[re.Pattern[str], JurisdictionCue], ...]]):
+    """The jurisdiction cues that can match at a character, in priority order, by the
+    character (lower-cased): ``cues["k"]`` holds every cue starting with k or K and
+    every cue whose first character is not known; a character no cue is known to
+    start with gets all of them.
+
+    Each cue is compiled on the first lookup that needs it: a text names a few dozen
+    countries' cues at most, and compiling all ~600 cost ~0.1 s in every process that
+    classifies. (The cues were checked at load, in the union of them all.) Lookups
+    may fill the dict from several threads: a cue compiled twice is harmless.
+    """
+
+    def __init__(self, entries: list[tuple[str, JurisdictionCue]]) -> None:
+        super().__init__()
+        self._entries = entries
+        self._compiled: list[re.Pattern[str] | None] = [None] * len(entries)
+        self._firsts: list[set[str] | None] = []  # lower-cased first characters, None: unknown
+        for pattern, _ in entries:
+            sets = [_first_chars(p) for p in _split_top(pattern)]
+            known = [x for x in sets if x is not None]
+            self._firsts.append(None if len(known) < len(sets) else {c.lower() for x in known for c in x})
+        self._keys = {c for f in self._firsts if f for c in f}
+
+    def __missing__(self, char: str) -> tuple[tuple[re.Pattern[str], JurisdictionCue], ...]:
+        known = char in self._keys
+        wanted = [i for i, f in enumerate(self._firsts) if not known or f is None or char in f]
+        for i in wanted:
+            if self._compiled[i] is None:
+                pattern, cue = self._entries[i]
+                self._compiled[i] = _union([pattern], f"jurisdictions.{cue.code}")
+        cues = tuple((self._compiled[i], self._entries[i][1]) for i in wanted)
+        self[char] = cues  # type: ignore[assignment]
+        return cues  # type: ignore[return-value]
+
+
 def identify(lex: Lexicon, text: str, start: int, end: int) -> JurisdictionCue | None:
     """Which jurisdiction cue produced the mention `text[start:end]` (first in priority)."""
     fallback = None
-    first = text[start : start + 1].lower()
-    for pattern, cue in lex.jurisdiction_by_first.get(first, lex.jurisdiction_cues):
+    for pattern, cue in lex.jurisdiction_cues[text[start : start + 1].lower()]:
         m = pattern.match(text, start)
         if m is not None:
             if m.end() == end:
@@ -80,10 +114,7 @@ class Lexicon:
     # A notice genre (job vacancy, tender, event): vetoes a title, strong cues too.
     notice: re.Pattern[str]
     jurisdictions: re.Pattern[str]  # finds any mention; `jurisdiction_cues` tell whose
-    jurisdiction_cues: tuple[tuple[re.Pattern[str], JurisdictionCue], ...]
-    # The same cues indexed by the (lower-cased) character a match can start with;
-    # a cue whose first character is not known is in every list.
-    jurisdiction_by_first: dict[str, tuple[tuple[re.Pattern[str], JurisdictionCue], ...]]
+    jurisdiction_cues: JurisdictionCues
     passing_before: re.Pattern[str]
     passing_after: re.Pattern[str]
     tags: dict[str, re.Pattern[str]]
@@ -451,13 +482,7 @@ def _merge(files: list[Path]) -> dict[str, Any]:
     return merged
 
 
-def _compile_jurisdictions(
-    table: dict[str, dict[str, list[str]]],
-) -> tuple[
-    re.Pattern[str],
-    tuple[tuple[re.Pattern[str], JurisdictionCue], ...],
-    dict[str, tuple[tuple[re.Pattern[str], JurisdictionCue], ...]],
-]:
+def _compile_jurisdictions(table: dict[str, dict[str, list[str]]]) -> tuple[re.Pattern[str], JurisdictionCues]:
     from watcher.jurisdictions import is_valid
 
     entries: list[tuple[str, str, int]] = []  # pattern, code, kind (0 strong, 1 name, 2 generic)
@@ -470,24 +495,8 @@ def _compile_jurisdictions(
     # Where several cues match at one place, the first in this order names it: strong
     # cues first, then longer patterns, so "Council of Europe" (INTL) beats "Europe" (EU).
     entries.sort(key=lambda e: (e[2], -len(e[0])))
-    cues = tuple(
-        (_union([p], f"jurisdictions.{code}"), JurisdictionCue(code, kind == 0, kind == 2))
-        for p, code, kind in entries
-    )
-    return _union([p for p, _, _ in entries], "jurisdictions"), cues, _index_by_first([p for p, _, _ in entries], cues)
-
-
-def _index_by_first(
-    raw: list[str], cues: tuple[tuple[re.Pattern[str], JurisdictionCue], ...]
-) -> dict[str, tuple[tuple[re.Pattern[str], JurisdictionCue], ...]]:
-    """`cues` indexed by the lower-cased characters their `raw` patterns can start with."""
-    firsts: list[set[str] | None] = []
-    for pattern in raw:
-        sets = [_first_chars(p) for p in _split_top(pattern)]
-        known = [x for x in sets if x is not None]
-        firsts.append(None if len(known) < len(sets) else {c.lower() for x in known for c in x})
-    keys = {c for f in firsts if f for c in f}
-    return {k: tuple(cue for cue, f in zip(cues, firsts, strict=True) if f is None or k in f) for k in keys}
+    union = _union([p for p, _, _ in entries], "jurisdictions")  # checks every cue
+    return union, JurisdictionCues([(p, JurisdictionCue(code, kind == 0, kind == 2)) for p, code, kind in entries])
 
 
 def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
@@ -497,7 +506,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         raise LexiconError(f"{directory}: no lexicon files")
     m = _merge(files)
     rel, dates = m["relevance"], m["dates"]
-    jur_re, jur_cues, jur_index = _compile_jurisdictions(m["jurisdictions"])
+    jur_re, jur_cues = _compile_jurisdictions(m["jurisdictions"])
     families: dict[str, tuple[re.Pattern[str], list[str]]] = {}
 
     def family(name: str, patterns: list[str], where: str) -> re.Pattern[str]:
@@ -516,7 +525,6 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         notice=family("notice", rel.get("notice", []), "relevance.notice"),
         jurisdictions=jur_re,
         jurisdiction_cues=jur_cues,
-        jurisdiction_by_first=jur_index,
         passing_before=_union(m["passing"].get("before", []), "passing.before"),
         passing_after=_union(m["passing"].get("after", []), "passing.after"),
         tags={t: family(f"tags.{t}", m["tags"].get(t, []), f"tags.{t}") for t in TAGS},
