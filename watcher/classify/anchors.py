@@ -24,6 +24,7 @@ too. tests/test_classify_anchors.py checks every family on every labelled corpus
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -404,9 +405,8 @@ class Hits:
         positions = self.positions(name)
         if positions is None:
             return pattern.search(text, pos, stop)
-        for start in positions:
-            if start < pos:
-                continue
+        for i in range(bisect_left(positions, pos), len(positions)):
+            start = positions[i]
             if start > stop:
                 break
             m = pattern.match(text, start, stop)

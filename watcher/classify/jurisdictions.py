@@ -67,8 +67,9 @@ def _collect(hits: Hits, title_len: int, lex: Lexicon) -> dict[str, _Evidence]:
             continue  # "the National Assembly": left to the script default
         if cue.strong and mentions and mentions[-1][2] != cue.code and _POSSESSIVE_GAP.match(full[mentions[-1][1] : start]):
             continue  # "韓國人工智慧基本法": Korea's act, not Taiwan's
+        # A cue before the mention ends where it starts (the cues end in "$").
         passing = bool(
-            lex.passing_before.search(full[max(0, start - _BEFORE_WINDOW) : start])
+            hits.search("passing_before", max(0, start - _BEFORE_WINDOW), start)
             or lex.passing_after.match(full[end : end + _AFTER_WINDOW])
         )
         mentions.append((start, end, cue.code, cue.strong, passing))

@@ -143,8 +143,8 @@ class Lexicon:
     # Finds in one pass where the families above that scan a whole text can match:
     # "ai", "governance", "negative", "strong", "adoption", "notice", "jurisdictions",
     # "tags.<tag>", "chamber_vote", "final_passage", "veto", "delay_vehicle",
-    # "draft_words", and "months", the month names (see anchors.py). The stages ask
-    # it, not the patterns themselves.
+    # "draft_words", "passing_before", and "months", the month names (see
+    # anchors.py). The stages ask it, not the patterns themselves.
     scanner: Scanner
 
 
@@ -525,7 +525,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         notice=family("notice", rel.get("notice", []), "relevance.notice"),
         jurisdictions=jur_re,
         jurisdiction_cues=jur_cues,
-        passing_before=_union(m["passing"].get("before", []), "passing.before"),
+        passing_before=family("passing_before", m["passing"].get("before", []), "passing.before"),
         passing_after=_union(m["passing"].get("after", []), "passing.after"),
         tags={t: family(f"tags.{t}", m["tags"].get(t, []), f"tags.{t}") for t in TAGS},
         tag_block_before={t: _optional([p for p in m["tag_blockers"].get(t, []) if p.endswith("$")], t) for t in TAGS},
