@@ -7,11 +7,11 @@ to the literal prefixes its matches can start with ("\\b(?:delay(?:s|ed)?|postpo
 starts with "del" or "pos"), all families' prefixes go into one Aho-Corasick automaton
 (ahocorasick_rs, over Rust's aho-corasick crate), and one scan of the lower-cased text
 gives each family the few positions where it can match. (pyahocorasick, used before,
-cost ~150 ns per CJK character: it searches a node's children one by one, and
-thousands of Han and Hangul characters start a prefix; ~5x the time of this scan.) The family's own regex then runs anchored at those
-positions only (`Pattern.match(text, pos)`, which sees the text before `pos` for
-``\\b`` and look-behinds), in order, skipping overlaps: the same matches as
-`Pattern.finditer`, at a fraction of the cost.
+spent ~150 ns on each CJK character: it searches a trie node's children one by one,
+and thousands of Han and Hangul characters start some prefix.) The family's own
+regex then runs anchored at those positions only (`Pattern.match(text, pos)`, which
+sees the text before `pos` for ``\\b`` and look-behinds), in order, skipping overlaps:
+the same matches as `Pattern.finditer`, at a fraction of the cost.
 
 Exactness rests on the prefixes being complete: `literal_prefixes` gives up (None)
 on anything it does not understand, and a family with such a cue is scanned by its

@@ -60,10 +60,11 @@ class JurisdictionCues(dict[str, tuple[tuple[re.Pattern[str], JurisdictionCue], 
     every cue whose first character is not known; a character no cue is known to
     start with gets all of them.
 
-    Each cue is compiled on the first lookup that needs it: a text names a few dozen
-    countries' cues at most, and compiling all ~600 cost ~0.1 s in every process that
-    classifies. (The cues were checked at load, in the union of them all.) Lookups
-    may fill the dict from several threads: a cue compiled twice is harmless.
+    A character's cues are compiled on its first lookup: the mentions in a cycle's
+    texts start with a few dozen characters, and compiling all ~600 cues cost ~0.1 s
+    in every process that classifies. (Every cue was checked at load, in the union of
+    them all.) Lookups may fill the dict from several threads: a cue compiled twice
+    is harmless.
     """
 
     def __init__(self, entries: list[tuple[str, JurisdictionCue]]) -> None:
