@@ -80,14 +80,17 @@ class JurisdictionCues(dict[str, tuple[tuple[re.Pattern[str], JurisdictionCue], 
 
     def __missing__(self, char: str) -> tuple[tuple[re.Pattern[str], JurisdictionCue], ...]:
         known = char in self._keys
-        wanted = [i for i, f in enumerate(self._firsts) if not known or f is None or char in f]
-        for i in wanted:
-            if self._compiled[i] is None:
-                pattern, cue = self._entries[i]
-                self._compiled[i] = _union([pattern], f"jurisdictions.{cue.code}")
-        cues = tuple((self._compiled[i], self._entries[i][1]) for i in wanted)
-        self[char] = cues  # type: ignore[assignment]
-        return cues  # type: ignore[return-value]
+        cues = []
+        for i, first in enumerate(self._firsts):
+            if known and first is not None and char not in first:
+                continue
+            source, cue = self._entries[i]
+            pattern = self._compiled[i]
+            if pattern is None:
+                pattern = self._compiled[i] = _union([source], f"jurisdictions.{cue.code}")
+            cues.append((pattern, cue))
+        self[char] = found = tuple(cues)
+        return found
 
 
 def identify(lex: Lexicon, text: str, start: int, end: int) -> JurisdictionCue | None:
@@ -326,18 +329,18 @@ def _cue_pieces(p: str, where: str) -> list[str]:
     leaves open, a reference to another cue's group. Only such a cue is compiled
     alone here, so an error names the cue at fault (LexiconError).
     """
-    pieces, start, lowest, last = [], 0, 0, (-1, 0)
-    # The '#' (not special) is reported unless `p` ends inside a class or an escape.
-    for i, c, depth in top_level(p + "#"):
-        lowest = min(lowest, depth)
-        if c == "|" and depth == 0:
-            pieces.append(p[start:i])
-            start = i + 1
-        last = (i, depth)
-    if last != (len(p), 0) or lowest < 0 or _REFERS.search(p):
+    if not _self_contained(p):
         _compile_alone(p, where)
-    pieces.append(p[start:])
-    return pieces
+    return _split_top(p)
+
+
+def _self_contained(p: str) -> bool:
+    """Whether `p` closes every group and class it opens and refers to no group."""
+    last, lowest = (-1, 0), 0
+    # The '#' (not special) is reported unless `p` ends inside a class or an escape.
+    for i, _, depth in top_level(p + "#"):
+        last, lowest = (i, depth), min(lowest, depth)
+    return last == (len(p), 0) and lowest == 0 and not _REFERS.search(p)
 
 
 def _compile_alone(p: str, where: str) -> None:
