@@ -141,8 +141,6 @@ class Lexicon:
     date_event: CuePair
     date_old: re.Pattern[str]
     date_transition: re.Pattern[str]
-    next_year: re.Pattern[str]
-    this_year: re.Pattern[str]
     took_effect: re.Pattern[str]
     # Finds in one pass where the families above that scan a whole text can match:
     # "ai", "governance", "negative", "strong", "adoption", "notice", "jurisdictions",
@@ -545,8 +543,6 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         date_event=_cue_pair(dates.get("event", []), "dates.event"),
         date_old=_union(dates.get("old", []), "dates.old"),
         date_transition=_union(dates.get("transition", []), "dates.transition"),
-        next_year=_union(dates.get("next_year", []), "dates.next_year"),
-        this_year=_union(dates.get("this_year", []), "dates.this_year"),
         took_effect=_union(dates.get("took_effect", []), "dates.took_effect"),
         scanner=Scanner(families | {"months": _month_names(m["months"])}),
     )
