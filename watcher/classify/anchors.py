@@ -286,6 +286,8 @@ def _foldable_to(c: str) -> set[str]:
     for x in list(candidates):
         candidates |= {chr(o) for o in _casefix._EXTRA_CASES.get(ord(x), ())}
     candidates |= {y for x in list(candidates) for y in (x.upper(), x.lower()) if len(y) == 1}
+    if candidates == {c}:  # a character without case (Han, Hangul, digits): nothing to ask
+        return candidates
     pattern = re.compile(re.escape(c), re.IGNORECASE)
     return {x for x in candidates if len(x) == 1 and pattern.fullmatch(x)}
 
