@@ -83,4 +83,4 @@ def _canonical(url: str, base: str | None) -> str | None:
 
 def is_web_url(url: str | None) -> bool:
     """True for http(s) URLs: the only links watcher renders or follows."""
-    return bool(url) and url.lower().startswith(("http://", "https://"))
+    return url is not None and url.lower().startswith(("http://", "https://"))

@@ -128,7 +128,7 @@ def _quantifier(p: str, i: int) -> tuple[str, int]:
             return "1", i  # a literal "{"
         low, comma, high = int(m.group(1) or 0), m.group(2), m.group(3)
         most = low if not comma else (int(high) if high else None)
-        times = {(0, 1): "0-1", (1, 1): "1"}.get((low, most), "many" if low == 0 else "1+")
+        times = "0-1" if (low, most) == (0, 1) else "1" if (low, most) == (1, 1) else "many" if low == 0 else "1+"
         i += m.end()
     else:
         times = {"?": "0-1", "*": "many", "+": "1+"}[c]

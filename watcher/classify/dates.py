@@ -403,8 +403,8 @@ def _sentence(full: str, start: int, end: int) -> tuple[int, int]:
     s = 0
     for m in _SENTENCE_END.finditer(full, 0, start):
         s = m.end()
-    m = _SENTENCE_END.search(full, end)
-    return s, (m.start() if m else len(full))
+    stop = _SENTENCE_END.search(full, end)
+    return s, (stop.start() if stop else len(full))
 
 
 def _dateline(found: list[_Found], full: str, body_start: int) -> date | None:

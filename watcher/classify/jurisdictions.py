@@ -149,8 +149,8 @@ def detect_jurisdictions(
     elif hints:
         for h in hints:
             # The source's own subdivision refines a bare mention of its country.
-            parent = h.split("-")[0]
-            if "-" in h and parent in codes and not found[parent].strong:
-                codes.discard(parent)
+            country = h.split("-")[0]
+            if "-" in h and country in codes and not found[country].strong:
+                codes.discard(country)
                 codes.add(h)
     return sorted(codes)

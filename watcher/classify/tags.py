@@ -19,8 +19,8 @@ def _sentence(full: str, start: int, end: int) -> tuple[int, int]:
     s = 0
     for m in _SENTENCE_END.finditer(full, max(0, start - 400), start):
         s = m.end()
-    m = _SENTENCE_END.search(full, end)
-    return s, (m.start() if m else len(full))
+    stop = _SENTENCE_END.search(full, end)
+    return s, (stop.start() if stop else len(full))
 
 
 def _has_cue(hits: Hits, lex: Lexicon, tag: str) -> bool:
