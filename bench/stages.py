@@ -13,8 +13,8 @@ can be measured alone.
 2. parse: `SourceType.parse` of each fetched body;
 3. classify: `classify_for_source` of each entry (all are new on a first poll);
 4. evidence: the zlib-compressed document kept as evidence;
-5. store: `poll._handle` of each prepared result into a fresh SQLite store, one
-   commit per source, as a cycle stores a first poll.
+5. store: `poll._handle` of each prepared result into a fresh SQLite store, and its
+   source's row (`save_states`), one commit per source, as a cycle stores a first poll.
 
 Beside each stage, its floor: the part of it that is already compiled code, timed
 alone on the same documents, which no amount of work on watcher's Python removes:
@@ -49,7 +49,7 @@ from watcher.poll import _handle  # noqa: E402
 from watcher.prepare import Prepared, classify_for_source  # noqa: E402
 from watcher.sources import source_types  # noqa: E402
 from watcher.store.db import open_store  # noqa: E402
-from watcher.store.writes import load_states  # noqa: E402
+from watcher.store.writes import load_states, save_states  # noqa: E402
 
 
 def measure(n: int, root: Path, work: Path) -> dict[str, float]:
@@ -95,6 +95,7 @@ def measure(n: int, root: Path, work: Path) -> dict[str, float]:
             for r, p, chs, cls, ev in zip(results, parsed, changes, classifications, evidence, strict=True):
                 p.evidence_text = ""
                 _handle(session, by_id[r.source_id], states[r.source_id], r, datetime.now(UTC), (), Prepared(p, chs, cls, ev))
+                save_states(session, [states[r.source_id]])
                 session.commit()
         cpu["store"] = time.process_time() - started
         for stage, seconds in floor(results, changes, classifications, work).items():

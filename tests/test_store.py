@@ -41,6 +41,44 @@ def test_migrated_schema_matches_models(db_url: str) -> None:
     assert {"ix_changes_detected", "ix_change_jurisdictions_code", "ix_change_tags_tag"} <= indexes
 
 
+def test_poll_states_are_the_sources_rows(db_url: str) -> None:
+    """PollState is the `sources` row: a column added to the model must be added to it."""
+    from watcher.store.writes import STATE_COLUMNS
+
+    assert STATE_COLUMNS == tuple(c.name for c in SourceState.__table__.columns)
+
+
+def test_save_states_writes_only_what_the_poll_set(db_url: str) -> None:
+    """A 304 writes the source's health, not its body hash or baseline: a body stored
+    meanwhile by another process (a `watcher run` beside a manual `watcher poll`) stays."""
+    from datetime import UTC, datetime
+
+    from watcher.store.writes import FAILURE_COLUMNS, SUCCESS_COLUMNS, load_states, save_states
+
+    at = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+    with open_store(db_url) as store:
+        with store.session() as session:
+            states = load_states(session, ["a", "b", "new"])
+            session.commit()
+            with store.session() as other:
+                for sid in ("a", "b"):
+                    row = other.get(SourceState, sid)
+                    row.body_hash, row.baseline_at, row.last_success_at = "stored meanwhile", at, at
+                other.commit()
+            states["a"].last_status, states["a"].last_success_at, states["a"].etag = 304, at, '"v2"'
+            states["a"].written = SUCCESS_COLUMNS
+            states["b"].consecutive_failures, states["b"].last_error = 1, "timed out"
+            states["b"].written = FAILURE_COLUMNS
+            save_states(session, states.values())
+            session.commit()
+            assert all(not s.written for s in states.values())
+        with store.session() as session:
+            a, b, new = (session.get(SourceState, sid) for sid in ("a", "b", "new"))
+            assert (a.last_status, a.etag, a.body_hash, a.baseline_at) == (304, '"v2"', "stored meanwhile", at)
+            assert (b.consecutive_failures, b.last_error, b.last_success_at) == (1, "timed out", at)
+            assert new is not None and new.consecutive_failures == 0 and new.body_hash is None
+
+
 def test_open_twice_same_file(db_url: str) -> None:
     with open_store(db_url) as a, open_store(db_url) as b:
         with a.session() as s:

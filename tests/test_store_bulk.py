@@ -11,7 +11,7 @@ import backends
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from watcher.store import bulk
 from watcher.store.db import Store, open_store
@@ -124,3 +124,53 @@ def test_select_pairs_equal_core_selects(store: Store, monkeypatch: pytest.Monke
         monkeypatch.setattr(bulk, "_PLACEHOLDERS", {})  # an unknown paramstyle: through Core, same answer
         assert bulk.select_pairs(session, Item.__table__, "key", "id", {"source_id": "core", "key": keys}) == got
         session.rollback()
+
+
+UPDATED = ("url", "title", "text", "published", "changed_at")
+
+
+def _update(session: Any, source_id: str, rows: list[tuple], now: datetime, *, direct: bool) -> None:
+    """Rewrite every other item of `source_id` (their keys k0, k2, ...) from `rows`."""
+    ids = dict(session.execute(Item.__table__.select().with_only_columns(Item.key, Item.id)
+                               .where(Item.source_id == source_id)).all())
+    new = [(url, title, text, published, now, ids[f"k{i}"])
+           for i, (title, url, text, published, *_rest) in enumerate(rows) if i % 2 == 0]
+    if direct:
+        bulk.update_rows(session, Item.__table__, "id", UPDATED, new)
+    else:
+        for *values, item_id in new:
+            session.execute(update(Item.__table__).where(Item.id == item_id).values(dict(zip(UPDATED, values, strict=True))))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=entries, changed=entries, now=moments)
+@example(rows=[("t", None, "", None, True, [], [], [], None)] * 2,
+         changed=[("u", "https://a.example/", "x", WHOLE_SECOND, True, [], [], [], None)] * 2, now=WHOLE_SECOND)
+def test_direct_updates_equal_core_updates(store: Store, rows: list[tuple], changed: list[tuple], now: datetime) -> None:
+    changed = (changed * len(rows))[: len(rows)]
+    with store.session() as session:
+        for source_id, direct in (("core", False), ("bulk", True)):
+            _write(session, source_id, rows, WHOLE_SECOND, direct=False)
+            _update(session, source_id, changed, now, direct=direct)
+        assert _stored(session, "items", ITEM_COLUMNS, "bulk") == _stored(session, "items", ITEM_COLUMNS, "core")
+        # The odd rows kept what they had: only the keyed rows changed.
+        assert [r[2] for r in _stored(session, "items", ITEM_COLUMNS, "bulk")[1::2]] == [r[0] for r in rows[1::2]]
+        session.rollback()
+
+
+def test_updates_with_unknown_paramstyle_go_through_core(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk, "_PLACEHOLDERS", {})
+    bulk._statement.cache_clear()
+    rows = [("a", None, "x", None, False, [], [], [], None), ("b", None, "y", None, False, [], [], [], None)]
+    changed = [("c", "https://a.example/1", "z", WHOLE_SECOND, False, [], [], [], None)] * 2
+    try:
+        with store.session() as session:
+            for source_id, direct in (("core", False), ("bulk", True)):
+                _write(session, source_id, rows, WHOLE_SECOND, direct=False)
+                _update(session, source_id, changed, WHOLE_SECOND, direct=direct)
+            stored = _stored(session, "items", ITEM_COLUMNS, "bulk")
+            assert stored == _stored(session, "items", ITEM_COLUMNS, "core")
+            assert stored[0][2] == "c" and stored[1][2] == "b"
+            session.rollback()
+    finally:
+        bulk._statement.cache_clear()

@@ -25,13 +25,17 @@ from watcher.fetch import Fetcher, FetchRequest, FetchResult
 from watcher.prepare import Prepared, PreparePool, pool_for_cycle, prepare
 from watcher.schedule import next_poll_at
 from watcher.store.db import Store
-from watcher.store.models import SourceState
 from watcher.store.writes import (
+    BODY_COLUMNS,
+    FAILURE_COLUMNS,
+    SUCCESS_COLUMNS,
     ClassifiedChange,
+    PollState,
     load_states,
     prune_evidence,
     record_changes,
     record_evidence,
+    save_states,
     stored_items,
 )
 
@@ -146,6 +150,7 @@ def poll_sources(
                 if outcome.change_ids or outcome.status == "baseline":
                     # A source with changes commits at once, its new validators and body
                     # hash in the same transaction as the changes they led to.
+                    save_states(session, [state])
                     session.commit()
                 done(outcome)
 
@@ -175,6 +180,7 @@ def poll_sources(
                 store_oldest()
             # Unchanged and failed sources' health is written in one batch: losing it
             # in a crash costs only a repeated (conditional) request.
+            save_states(session, states.values())
             prune_evidence(session, sources, now())
             session.commit()
     finally:
@@ -186,10 +192,11 @@ def poll_sources(
     return report
 
 
-def _handle(session, source: SourceConfig, state: SourceState, result: FetchResult, at: datetime,  # noqa: ANN001
+def _handle(session, source: SourceConfig, state: PollState, result: FetchResult, at: datetime,  # noqa: ANN001
             channels: Sequence[ChannelConfig] = (), prepared: Prepared | None = None) -> SourceOutcome:
-    """Store what one fetch came to. `prepared` is what a worker made of its body;
-    None prepares it here."""
+    """Store what one fetch came to: the changes it found, and in `state` what the
+    caller then writes of the source's row (`save_states`). `prepared` is what a
+    worker made of its body; None prepares it here."""
     state.last_attempt_at = at
     state.last_status = result.status
     # The lease of the `watcher run` instance that claimed it (store/claims.py) ends in the
@@ -229,13 +236,15 @@ def _handle(session, source: SourceConfig, state: SourceState, result: FetchResu
     state.body_hash = result.body_hash
     state.item_count = len(parsed.items)
     state.last_warning = parsed.warning
+    state.written = BODY_COLUMNS
     new = sum(1 for c in changes if c.kind == "new")
     status = "baseline" if baseline and parsed.items else ("changed" if changes else "unchanged")
     return SourceOutcome(source.id, status, new=new, updated=len(changes) - new, items=len(parsed.items),
                          warning=parsed.warning, change_ids=array("q", change_ids))
 
 
-def _succeeded(state: SourceState, source: SourceConfig, at: datetime, result: FetchResult) -> None:
+def _succeeded(state: PollState, source: SourceConfig, at: datetime, result: FetchResult) -> None:
+    state.written = SUCCESS_COLUMNS
     state.last_success_at = at
     state.consecutive_failures = 0
     state.last_error = None
@@ -245,7 +254,8 @@ def _succeeded(state: SourceState, source: SourceConfig, at: datetime, result: F
     state.next_poll_at = next_poll_at(at, source.interval, 0, result.retry_after, result.max_age, random.random())
 
 
-def _failed(state: SourceState, source: SourceConfig, at: datetime, message: str, result: FetchResult) -> SourceOutcome:
+def _failed(state: PollState, source: SourceConfig, at: datetime, message: str, result: FetchResult) -> SourceOutcome:
+    state.written = FAILURE_COLUMNS
     state.consecutive_failures = (state.consecutive_failures or 0) + 1
     state.last_error = message
     state.last_error_at = at

@@ -1,5 +1,5 @@
-"""Many-row INSERTs handed to the database driver in one `executemany`, and the
-id read-backs that follow them, as one plain SELECT.
+"""Many-row INSERTs and UPDATEs handed to the database driver in one `executemany`,
+and the id read-backs that follow them, as one plain SELECT.
 
 SQLAlchemy Core builds and type-processes every row's parameters one value at a
 time (~55 us of Python per stored item on a first poll, more than SQLite's own
@@ -9,7 +9,8 @@ repeated down a column (the poll's timestamp) is processed once, and the rest
 through `map`. The statement text is rendered once per dialect and table.
 
 Only for plain INSERTs of known columns (no RETURNING, no defaults to compute:
-the caller gives every column it names); anything else goes through Core.
+the caller gives every column it names) and UPDATEs of known columns by key
+(`update_rows`); anything else goes through Core.
 `select_pairs` reads two columns of the rows matching equalities and IN lists:
 Core re-renders an IN list on every execution (~0.5 ms a first poll's source).
 """
@@ -20,7 +21,7 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -30,16 +31,22 @@ _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
 @functools.lru_cache(maxsize=64)  # per engine: tests open many
-def _statement(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> tuple[str, tuple[Any, ...]] | None:
-    """The INSERT text for `columns` of `table` and each column's bind processor
-    (None where the driver takes the Python value as it is); None when the
-    driver's paramstyle is not a positional one handled here."""
+def _statement(dialect: Dialect, table: Table, columns: tuple[str, ...],
+               key: str | None = None) -> tuple[str, tuple[Any, ...]] | None:
+    """The INSERT text for `columns` of `table` (or, given `key`, the UPDATE of
+    `columns` where `key` equals the last parameter) and each parameter's bind
+    processor (None where the driver takes the Python value as it is); None when
+    the driver's paramstyle is not a positional one handled here."""
     mark = _PLACEHOLDERS.get(dialect.paramstyle)
     if mark is None:
         return None
     quote = dialect.identifier_preparer.quote
-    sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
-           f"({', '.join(quote(c) for c in columns)}) VALUES ({', '.join(mark for _ in columns)})")
+    name = dialect.identifier_preparer.format_table(table)
+    if key is None:
+        sql = f"INSERT INTO {name} ({', '.join(quote(c) for c in columns)}) VALUES ({', '.join(mark for _ in columns)})"
+    else:
+        sql = f"UPDATE {name} SET {', '.join(f'{quote(c)} = {mark}' for c in columns)} WHERE {quote(key)} = {mark}"
+        columns = (*columns, key)
     processors = tuple(_processor(dialect, table, c) for c in columns)
     return sql, processors
 
@@ -55,7 +62,28 @@ def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: Se
     if prepared is None:
         session.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
         return
-    sql, processors = prepared
+    _execute_many(connection, *prepared, rows)
+
+
+def update_rows(session: Session, table: Table, key: str, columns: Sequence[str],
+                rows: Sequence[Sequence[Any]]) -> None:
+    """UPDATE `columns` of the rows of `table` whose `key` column equals each row's
+    last value (each row: the new values in `columns` order, then the key), inside
+    the session's transaction, with one driver call."""
+    if not rows:
+        return
+    connection = session.connection()
+    prepared = _statement(connection.dialect, table, tuple(columns), key)
+    if prepared is None:
+        names = [f"new_{c}" for c in columns] + [f"old_{key}"]
+        statement = update(table).where(table.c[key] == bindparam(f"old_{key}"))
+        session.execute(statement.values({c: bindparam(f"new_{c}") for c in columns}),
+                        [dict(zip(names, row, strict=True)) for row in rows])
+        return
+    _execute_many(connection, *prepared, rows)
+
+
+def _execute_many(connection: Any, sql: str, processors: tuple[Any, ...], rows: Sequence[Sequence[Any]]) -> None:
     if any(processors):
         values = list(zip(*rows, strict=True))
         for i, process in enumerate(processors):

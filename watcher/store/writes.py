@@ -7,7 +7,7 @@ from __future__ import annotations
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -15,7 +15,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from watcher.diff import ItemChange, StoredItem
-from watcher.store.bulk import insert_rows, select_pairs
+from watcher.store.bulk import insert_rows, select_pairs, update_rows
 from watcher.store.models import Change, ChangeJurisdiction, ChangeTag, Evidence, Item, SourceState
 from watcher.text import one_line
 
@@ -38,16 +38,72 @@ class ClassifiedChange:
     classification: Classification
 
 
-def load_states(session: Session, source_ids: Iterable[str]) -> dict[str, SourceState]:
-    """The stored state of each source, created (unsaved until commit) where missing."""
-    ids = list(source_ids)
-    states = {s.id: s for s in session.scalars(select(SourceState).where(SourceState.id.in_(ids)))} if ids else {}
-    for source_id in ids:
-        if source_id not in states:
-            state = SourceState(id=source_id, consecutive_failures=0)
-            session.add(state)
-            states[source_id] = state
+@dataclass(slots=True)
+class PollState:
+    """A source's row of `sources` (models.SourceState) as a poll reads and changes it:
+    a plain object, not an ORM instance. A cycle changes the row of every source it
+    polls, most of them only to record a 304, and the ORM's per-object bookkeeping
+    cost four times the database's work (loading and flushing 2,000: ~80 ms of CPU
+    against ~20). `written` names the columns the poll has set, which `save_states`
+    writes back (the others stay as stored)."""
+
+    id: str
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    last_attempt_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error_at: datetime | None = None
+    last_error: str | None = None
+    last_status: int | None = None
+    last_warning: str | None = None
+    consecutive_failures: int = 0
+    next_poll_at: datetime | None = None
+    baseline_at: datetime | None = None
+    item_count: int | None = None
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+    written: tuple[str, ...] = ()
+
+
+# The row's columns, in PollState's order (tests/test_store.py holds them equal to the model's).
+STATE_COLUMNS = tuple(f.name for f in fields(PollState) if f.name != "written")
+# What a poll writes of a source's row: after any answer, after a good one, after a
+# failure, and after a new body was stored.
+ATTEMPT_COLUMNS = ("last_attempt_at", "last_status", "claimed_by", "claimed_until", "consecutive_failures",
+                   "last_error", "next_poll_at")
+SUCCESS_COLUMNS = (*ATTEMPT_COLUMNS, "last_success_at", "etag", "last_modified")
+FAILURE_COLUMNS = (*ATTEMPT_COLUMNS, "last_error_at")
+BODY_COLUMNS = (*SUCCESS_COLUMNS, "baseline_at", "body_hash", "item_count", "last_warning")
+
+
+def load_states(session: Session, source_ids: Iterable[str]) -> dict[str, PollState]:
+    """The stored state of each source; a source without one gets its row now (inserted
+    in the session's transaction)."""
+    ids = list(dict.fromkeys(source_ids))
+    table = SourceState.__table__
+    states: dict[str, PollState] = {}
+    for at in range(0, len(ids), 1000):  # an IN list of at most 1,000: every backend's limits allow it
+        rows = session.execute(select(*(table.c[c] for c in STATE_COLUMNS)).where(table.c.id.in_(ids[at : at + 1000])))
+        states.update((row.id, PollState(*row)) for row in rows)
+    missing = [PollState(source_id) for source_id in ids if source_id not in states]
+    insert_rows(session, table, ("id", "consecutive_failures"), [(s.id, s.consecutive_failures) for s in missing])
+    states.update((s.id, s) for s in missing)
     return states
+
+
+def save_states(session: Session, states: Iterable[PollState]) -> None:
+    """Write the columns each state's poll set (`written`), one executemany per set of
+    columns, in the session's transaction; the states are then clean."""
+    by_columns: dict[tuple[str, ...], list[PollState]] = defaultdict(list)
+    for state in states:
+        if state.written:
+            by_columns[state.written].append(state)
+    for columns, group in by_columns.items():
+        update_rows(session, SourceState.__table__, "id", columns,
+                    [(*(getattr(s, c) for c in columns), s.id) for s in group])
+        for state in group:
+            state.written = ()
 
 
 def stored_items(session: Session, source_id: str) -> dict[str, StoredItem]:
