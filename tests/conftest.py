@@ -168,8 +168,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     backends.BACKEND = config.getoption("--backend")
+    # The parsed-config cache (config.cache_dir) of every test and of the watcher
+    # processes they start goes to a directory of this run, never the user's ~/.cache.
+    import tempfile
+
+    os.environ["WATCHER_CACHE_DIR"] = tempfile.mkdtemp(prefix="watcher-test-cache-")
     config.addinivalue_line("markers", "sqlite_only(why): about SQLite itself; skipped on PostgreSQL")
     config.addinivalue_line("markers", "postgresql_only: needs PostgreSQL; skipped on SQLite")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(os.environ.pop("WATCHER_CACHE_DIR", ""), ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -182,3 +182,137 @@ def test_shipped_sources_yaml_is_valid() -> None:
     except ConfigError as exc:
         pytest.fail(f"shipped sources.yaml is invalid:\n{exc}")
     assert len(config.sources) >= 20
+
+
+# -- the parsed-YAML cache -------------------------------------------------------------------
+
+
+def many_sources(n: int = 300, *, url: str = "https://gov.example.org/feed-{k}.xml") -> str:
+    lines = ["defaults: {interval: 1h}", "sources:"]
+    for k in range(n):
+        lines.append(f"  - {{id: src-{k}, jurisdiction: KR, type: feed, url: '" + url.replace("{k}", str(k)) + "'}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN001, ANN201
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("WATCHER_CACHE_DIR", str(directory))
+    return directory
+
+
+def yaml_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the YAML parses load_config makes from here on."""
+    import yaml
+
+    calls: list[int] = []
+    real = yaml.load
+
+    def counting(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(yaml, "load", counting)
+    return calls
+
+
+def test_a_long_config_is_parsed_once(work: Workdir, cache, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    from watcher.config import YAML_CACHE_MIN_CHARS
+
+    text = many_sources()
+    assert len(text) >= YAML_CACHE_MIN_CHARS
+    work.write_config(text=text)
+    parses = yaml_parses(monkeypatch)
+    first = load_config(work.config)
+    again = load_config(work.config)
+    assert len(parses) == 1 and first == again and len(again.sources) == 300
+    [cached] = cache.glob("config-*.json")
+    assert cached.stat().st_mode & 0o777 == 0o600 and cache.stat().st_mode & 0o777 == 0o700
+    # Validation still runs on what the cache gives: ${VAR} from this run's environment.
+    work.write_config(text=many_sources(url="https://${WATCHER_TEST_HOST}/feed-{k}.xml"))
+    assert load_config(work.config, env={"WATCHER_TEST_HOST": "a.example"}).sources[5].url == "https://a.example/feed-5.xml"
+    assert load_config(work.config, env={"WATCHER_TEST_HOST": "b.example"}).sources[5].url == "https://b.example/feed-5.xml"
+    assert len(parses) == 2
+    # One character changed is another text: parsed again, both kept.
+    work.write_config(text=text.replace("src-299", "src-29x"))
+    assert load_config(work.config).sources[-1].id == "src-29x" and len(parses) == 3
+    assert len(list(cache.glob("config-*.json"))) == 3
+
+
+def test_a_short_config_is_not_cached(work: Workdir, cache) -> None:  # noqa: ANN001
+    work.write_config(text=many_sources(3))
+    assert len(load_config(work.config).sources) == 3
+    assert not cache.exists()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "writable by others", "a symlink"])
+def test_a_damaged_cache_entry_is_parsed_again(work: Workdir, cache, monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
+                                               damage: str) -> None:
+    import os
+
+    work.write_config(text=many_sources())
+    good = load_config(work.config)
+    [cached] = cache.glob("config-*.json")
+    if damage == "garbage":
+        cached.write_text("\x00not json")
+    elif damage == "truncated":
+        cached.write_text(cached.read_text()[:-100])
+    elif damage == "writable by others":  # another user could have put anything in it
+        cached.write_text('{"sources": []}')
+        cached.chmod(0o666)
+    else:
+        planted = cache / "planted.json"
+        planted.write_text('{"sources": []}')
+        cached.unlink()
+        os.symlink(planted, cached)
+    parses = yaml_parses(monkeypatch)
+    assert load_config(work.config) == good and len(parses) == 1
+
+
+def test_values_json_cannot_carry_are_not_cached(work: Workdir, cache) -> None:  # noqa: ANN001
+    # A YAML date is a datetime.date: JSON would give back a string. Here it sits in a
+    # source's headers, where the validator then rejects it, the same on every run.
+    work.write_config(text=many_sources() + "  - {id: dated, jurisdiction: KR, type: feed, url: 'https://a.example/',"
+                                          " headers: {X-Since: 2026-01-01}}\n")
+    for _ in range(2):
+        with pytest.raises(ConfigError) as exc:
+            load_config(work.config)
+        assert "headers" in str(exc.value)
+    assert not list(cache.glob("config-*.json"))
+
+
+def test_an_unwritable_cache_is_no_error(work: Workdir, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("WATCHER_CACHE_DIR", str(blocker / "cache"))  # under a file: cannot be made
+    work.write_config(text=many_sources())
+    assert len(load_config(work.config).sources) == 300
+    monkeypatch.setenv("WATCHER_CACHE_DIR", "")  # caching off
+    assert len(load_config(work.config).sources) == 300
+
+
+def test_yaml_faults_in_a_long_config_are_reported_every_time(work: Workdir, cache) -> None:  # noqa: ANN001
+    work.write_config(text=many_sources() + "  - {id: twice, id: again, jurisdiction: KR, type: feed, url: 'https://a.example/'}\n")
+    for _ in range(2):
+        with pytest.raises(ConfigError) as exc:
+            load_config(work.config)
+        assert "written twice" in str(exc.value)
+    assert not cache.exists()
+
+
+def test_the_cache_keeps_the_newest_entries(work: Workdir, cache) -> None:  # noqa: ANN001
+    for k in range(11):
+        work.write_config(text=many_sources().replace("src-0,", f"src-0{k},"))
+        load_config(work.config)
+    assert len(list(cache.glob("config-*.json"))) == 8
+
+
+def test_cache_directory_follows_the_environment(tmp_path) -> None:  # noqa: ANN001
+    from pathlib import Path
+
+    from watcher.config import cache_dir
+
+    assert cache_dir({"WATCHER_CACHE_DIR": "/x", "CACHE_DIRECTORY": "/y"}) == Path("/x")
+    assert cache_dir({"WATCHER_CACHE_DIR": ""}) is None
+    assert cache_dir({"CACHE_DIRECTORY": "/var/cache/watcher:/other"}) == Path("/var/cache/watcher")
+    assert cache_dir({"XDG_CACHE_HOME": "/home/u/.cache"}) == Path("/home/u/.cache/watcher")
