@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import shutil
+import subprocess
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -419,3 +423,65 @@ def test_fetched_bodies_wait_for_a_slow_consumer() -> None:
     producer.join(2)
     assert [r.source_id for r in taken] == [f"s{i}" for i in range(20)]
     batches.close()
+
+
+# -- TLS -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def self_signed_https(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """An HTTPS server on 127.0.0.1 with a self-signed certificate: (its URL, the certificate)."""
+    import http.server
+    import ssl
+    import threading
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-subj", "/CN=127.0.0.1", "-days", "1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+
+    class Feed(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Length", "6")
+            self.end_headers()
+            self.wfile.write(b"<rss/>")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Feed)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{httpd.server_address[1]}/feed.xml", cert
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_https_certificates_are_verified(self_signed_https: tuple[str, Path], server) -> None:
+    """Every https pool shares one TLS context (the CA bundle is loaded once) and it
+    verifies: a self-signed server is refused, asked directly or through a redirect
+    from an http:// source (whose own pool's context trusts nothing at all)."""
+    import ssl
+    import urllib.request
+
+    from watcher.demo.server import Route
+
+    url, cert = self_signed_https
+    # The server itself answers whoever trusts its certificate...
+    trusting = ssl.create_default_context(cafile=str(cert))
+    assert urllib.request.urlopen(url, context=trusting, timeout=10).read() == b"<rss/>"  # noqa: S310
+    # ... and watcher does not.
+    server.set("/moved.xml", Route(b"", status=301, headers={"Location": url}))
+    with Fetcher() as f:
+        for start in (url, server.url("/moved.xml")):
+            result = f.fetch(FetchRequest("s", start, timeout=10))
+            assert result.error is not None and result.body is None
+            assert "CERTIFICATE_VERIFY_FAILED" in str(result.error), result.error
