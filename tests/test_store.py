@@ -45,7 +45,7 @@ def test_poll_states_are_the_sources_rows(db_url: str) -> None:
     """PollState is the `sources` row: a column added to the model must be added to it."""
     from watcher.store.writes import STATE_COLUMNS
 
-    assert STATE_COLUMNS == tuple(c.name for c in SourceState.__table__.columns)
+    assert tuple(c.name for c in SourceState.__table__.columns) == STATE_COLUMNS
 
 
 def test_save_states_writes_only_what_the_poll_set(db_url: str) -> None:
