@@ -105,7 +105,7 @@ def test_no_rows_is_no_statement(store: Store) -> None:
 
 @pytest.mark.parametrize("chunk", [1000, 3])
 def test_select_pairs_equal_core_selects(store: Store, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
-    monkeypatch.setattr(bulk, "_IN_CHUNK", chunk)  # 3: the IN list goes in several statements
+    monkeypatch.setattr(bulk, "IN_CHUNK", chunk)  # 3: the IN list goes in several statements
     rows = [(f"title {i}", None, "", WHOLE_SECOND if i % 2 else None, True, [], [], [], None) for i in range(8)]
     later = WHOLE_SECOND + timedelta(microseconds=1)
     with store.session() as session:

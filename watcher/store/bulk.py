@@ -105,7 +105,7 @@ def _processed(process: Callable[[Any], Any], column: Sequence[Any]) -> list[Any
 
 # IN lists are sent in chunks of at most this many values (SQLite's default limit of
 # variables in one statement is 32,766; a listing page has at most a few thousand items).
-_IN_CHUNK = 1000
+IN_CHUNK = 1000
 
 
 def select_pairs(session: Session, table: Table, key: str, value: str,
@@ -130,8 +130,8 @@ def select_pairs(session: Session, table: Table, key: str, value: str,
     ((column, values),) = lists.items()
     bound = _bound(dialect, table, column, values)
     out: dict[Any, Any] = {}
-    for at in range(0, len(bound), _IN_CHUNK):
-        chunk = bound[at : at + _IN_CHUNK]
+    for at in range(0, len(bound), IN_CHUNK):
+        chunk = bound[at : at + IN_CHUNK]
         sql = head + " AND ".join([*conditions, f"{quote(column)} IN ({', '.join(mark for _ in chunk)})"])
         out.update(connection.exec_driver_sql(sql, (*params, *chunk)).all())
     return out

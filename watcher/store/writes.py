@@ -15,7 +15,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from watcher.diff import ItemChange, StoredItem
-from watcher.store.bulk import insert_rows, select_pairs, update_rows
+from watcher.store.bulk import IN_CHUNK, insert_rows, select_pairs, update_rows
 from watcher.store.models import Change, ChangeJurisdiction, ChangeTag, Evidence, Item, SourceState
 from watcher.text import one_line
 
@@ -83,8 +83,8 @@ def load_states(session: Session, source_ids: Iterable[str]) -> dict[str, PollSt
     ids = list(dict.fromkeys(source_ids))
     table = SourceState.__table__
     states: dict[str, PollState] = {}
-    for at in range(0, len(ids), 1000):  # an IN list of at most 1,000: every backend's limits allow it
-        rows = session.execute(select(*(table.c[c] for c in STATE_COLUMNS)).where(table.c.id.in_(ids[at : at + 1000])))
+    for at in range(0, len(ids), IN_CHUNK):
+        rows = session.execute(select(*(table.c[c] for c in STATE_COLUMNS)).where(table.c.id.in_(ids[at : at + IN_CHUNK])))
         states.update((row.id, PollState(*row)) for row in rows)
     missing = [PollState(source_id) for source_id in ids if source_id not in states]
     insert_rows(session, table, ("id", "consecutive_failures"), [(s.id, s.consecutive_failures) for s in missing])
