@@ -219,37 +219,58 @@ def cache_dir(env: Mapping[str, str] | None = None) -> Path | None:
 def _load_yaml(text: str) -> Any:
     """`text` as the strict loader reads it; a long text's result comes from the cache
     when an earlier run parsed the same text (see YAML_CACHE_MIN_CHARS)."""
+    path = _yaml_cache_path(text)
+    if path is not None and (cached := _read_cached(path)) is not None:
+        return cached
+    data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
+    if path is not None and _json_exact(data):
+        _write_cached(path, data)
+    return data
+
+
+def _yaml_cache_path(text: str) -> Path | None:
+    """The cache file of `text`'s parse, or None when a text this short is not cached
+    (or there is no cache directory, or no notion of file owners to check)."""
     directory = cache_dir() if len(text) >= YAML_CACHE_MIN_CHARS and hasattr(os, "getuid") else None
     if directory is None:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
+        return None
     import hashlib
-    import json
 
     from watcher import __version__
 
     key = hashlib.sha256(f"{__version__}\0{yaml.__version__}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
-    path = directory / f"config-{key[:40]}.json"
+    return directory / f"config-{key[:40]}.json"
+
+
+def _read_cached(path: Path) -> Any:
+    """What `path` holds, or None: not cached yet, unreadable, corrupt, or not a file
+    this user wrote that nobody else may change (then it is not believed)."""
+    import json
+
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(fd, "rb") as fh:
+        with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as fh:
             info = os.fstat(fh.fileno())
-            # Only a file this user wrote, that nobody else may change, is believed.
             if info.st_uid == os.getuid() and not info.st_mode & 0o022:
                 return json.loads(fh.read())
     except (OSError, ValueError):
-        pass  # not cached yet, or unreadable or corrupt: parse the YAML
-    data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
-    if _json_exact(data):
-        with contextlib.suppress(OSError):
-            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}")
-            with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as fh:
-                json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
-            os.replace(tmp, path)
-            old = sorted(directory.glob("config-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-            for stale in old[_YAML_CACHE_KEEP:]:
-                stale.unlink()
-    return data
+        pass
+    return None
+
+
+def _write_cached(path: Path, data: Any) -> None:
+    """Keep `data` in `path` (atomically, readable by this user only) and the newest
+    _YAML_CACHE_KEEP entries of its directory; a cache that cannot be written is skipped."""
+    import json
+
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
+        os.replace(tmp, path)
+        entries = sorted(path.parent.glob("config-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in entries[_YAML_CACHE_KEEP:]:
+            stale.unlink()
 
 
 def _json_exact(value: Any) -> bool:
