@@ -168,8 +168,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     backends.BACKEND = config.getoption("--backend")
-    # The parsed-config cache (config.cache_dir) of every test and of the watcher
-    # processes they start goes to a directory of this run, never the user's ~/.cache.
+    # The cache directory (watcher.cache: parsed configs, compiled lexicons) of every
+    # test and of the watcher processes they start is a directory of this run, never
+    # the user's ~/.cache.
     import tempfile
 
     os.environ["WATCHER_CACHE_DIR"] = tempfile.mkdtemp(prefix="watcher-test-cache-")

@@ -310,7 +310,7 @@ def test_the_cache_keeps_the_newest_entries(work: Workdir, cache) -> None:  # no
 def test_cache_directory_follows_the_environment(tmp_path) -> None:  # noqa: ANN001
     from pathlib import Path
 
-    from watcher.config import cache_dir
+    from watcher.cache import cache_dir
 
     assert cache_dir({"WATCHER_CACHE_DIR": "/x", "CACHE_DIRECTORY": "/y"}) == Path("/x")
     assert cache_dir({"WATCHER_CACHE_DIR": ""}) is None

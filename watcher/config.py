@@ -7,7 +7,6 @@ touches the store or the network.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import os
 import re
@@ -195,82 +194,30 @@ def _printable(text: str) -> str:
 
 
 # A configuration this long (about 100 sources) is parsed once: its YAML's result is
-# kept, keyed by the text's SHA-256, in the cache directory (`cache_dir`), and later
-# runs read it back as JSON: 2,000 sources' YAML costs ~50 ms of CPU to parse, the
-# JSON 1 ms. Below it the parse is quicker than the lookup. Validation, ${VAR}
+# kept, keyed by the text's SHA-256, in the cache directory (`watcher.cache`), and
+# later runs read it back as JSON: 2,000 sources' YAML costs ~50 ms of CPU to parse,
+# the JSON 1 ms. Below it the parse is quicker than the lookup. Validation, ${VAR}
 # substitution included, runs every time on what was read.
 YAML_CACHE_MIN_CHARS = 16_384
-_YAML_CACHE_KEEP = 8  # files kept in the cache directory (the newest)
-
-
-def cache_dir(env: Mapping[str, str] | None = None) -> Path | None:
-    """Where watcher may keep what it can recompute: $WATCHER_CACHE_DIR, else systemd's
-    $CACHE_DIRECTORY (`CacheDirectory=`), else $XDG_CACHE_HOME/watcher or ~/.cache/watcher.
-    An empty $WATCHER_CACHE_DIR turns caching off (None)."""
-    env = os.environ if env is None else env
-    if "WATCHER_CACHE_DIR" in env:
-        return Path(env["WATCHER_CACHE_DIR"]) if env["WATCHER_CACHE_DIR"] else None
-    if env.get("CACHE_DIRECTORY"):
-        return Path(env["CACHE_DIRECTORY"].split(":")[0])
-    base = env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "watcher"
 
 
 def _load_yaml(text: str) -> Any:
     """`text` as the strict loader reads it; a long text's result comes from the cache
     when an earlier run parsed the same text (see YAML_CACHE_MIN_CHARS)."""
-    path = _yaml_cache_path(text)
-    if path is not None and (cached := _read_cached(path)) is not None:
-        return cached
+    path = None
+    if len(text) >= YAML_CACHE_MIN_CHARS:
+        from watcher import __version__
+        from watcher.cache import cache_path, read_json
+
+        path = cache_path("config", __version__, yaml.__version__, text)
+        if path is not None and (cached := read_json(path)) is not None:
+            return cached
     data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
     if path is not None and _json_exact(data):
-        _write_cached(path, data)
+        from watcher.cache import write_json
+
+        write_json(path, data)
     return data
-
-
-def _yaml_cache_path(text: str) -> Path | None:
-    """The cache file of `text`'s parse, or None when a text this short is not cached
-    (or there is no cache directory, or no notion of file owners to check)."""
-    directory = cache_dir() if len(text) >= YAML_CACHE_MIN_CHARS and hasattr(os, "getuid") else None
-    if directory is None:
-        return None
-    import hashlib
-
-    from watcher import __version__
-
-    key = hashlib.sha256(f"{__version__}\0{yaml.__version__}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
-    return directory / f"config-{key[:40]}.json"
-
-
-def _read_cached(path: Path) -> Any:
-    """What `path` holds, or None: not cached yet, unreadable, corrupt, or not a file
-    this user wrote that nobody else may change (then it is not believed)."""
-    import json
-
-    try:
-        with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as fh:
-            info = os.fstat(fh.fileno())
-            if info.st_uid == os.getuid() and not info.st_mode & 0o022:
-                return json.loads(fh.read())
-    except (OSError, ValueError):
-        pass
-    return None
-
-
-def _write_cached(path: Path, data: Any) -> None:
-    """Keep `data` in `path` (atomically, readable by this user only) and the newest
-    _YAML_CACHE_KEEP entries of its directory; a cache that cannot be written is skipped."""
-    import json
-
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
-        os.replace(tmp, path)
-        entries = sorted(path.parent.glob("config-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for stale in entries[_YAML_CACHE_KEEP:]:
-            stale.unlink()
 
 
 def _json_exact(value: Any) -> bool:
