@@ -4,7 +4,9 @@ Each YAML file holds the cues of one language (see the header of ``en.yaml`` for
 schema). All files are merged: a text is matched against the cues of every language at
 once, since the scripts rarely collide and an item may mix languages (a Korean headline
 quoting "AI Act"). The files are read and every pattern compiled exactly once, on the
-first call of `get_lexicon()`; afterwards classification does no I/O and no compilation.
+first call of `get_lexicon()` (the compiled code comes from the cache directory when an
+earlier process compiled the same files: `watcher.classify.patterns`); afterwards
+classification does no I/O and no compilation.
 """
 
 from __future__ import annotations
