@@ -1,11 +1,13 @@
-"""The compiled-pattern cache (watcher/classify/patterns.py): a load from the cache
-gives exactly what `re.compile` gives, and anything wrong with the cache falls back to it."""
+"""The compiled-pattern cache (watcher/classify/patterns.py): a lexicon loaded from the
+cache is the one a load without it makes (patterns as `re.compile` gives them, the same
+scanner), and anything wrong with the cache falls back to computing afresh."""
 
 from __future__ import annotations
 
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,26 +95,56 @@ def test_a_changed_lexicon_gets_its_own_cache_file(cache_dir: Path, tmp_path: Pa
     assert len(list(cache_dir.glob("regex-*.json"))) == 2
 
 
-@pytest.mark.parametrize("damage", ["code", "types", "not-json", "shared-writable"])
+DATA = Path(__file__).parent / "data"
+
+
+def _scans(lexicon: Lexicon) -> list[Any]:
+    """What the lexicon's scanner finds in every labelled text: where each family can match."""
+    texts = [json.loads(line) for line in (DATA / "labelled.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    return [lexicon.scanner.scan(f"{t.get('title', '')}\n{t.get('text', '') or t.get('summary', '')}")._starts
+            for t in texts]
+
+
+def test_a_lexicon_from_the_cache_scans_as_one_made_without_it(cache_dir: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    load_lexicon()  # fills the cache
+    from_cache = load_lexicon()
+    monkeypatch.setenv("WATCHER_CACHE_DIR", "")
+    fresh = load_lexicon()
+    assert {n: f.anchored for n, f in from_cache.scanner.families.items()} == \
+        {n: f.anchored for n, f in fresh.scanner.families.items()}
+    assert from_cache.scanner._slots == fresh.scanner._slots
+    assert _patterns_of(from_cache) == _patterns_of(fresh)
+    scans = _scans(from_cache)
+    assert scans == _scans(fresh)
+    assert sum(1 for starts in scans if starts and any(starts)) > 100  # the texts do hit cues
+
+
+@pytest.mark.parametrize("damage", ["code", "types", "derived", "not-json", "shared-writable"])
 def test_a_damaged_cache_falls_back_to_re_compile(cache_dir: Path, monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
-    load_lexicon()
+    fresh_scans = _scans(load_lexicon())
     [kept] = cache_dir.glob("regex-*.json")
-    entries = json.loads(kept.read_text(encoding="utf-8"))
+    data = json.loads(kept.read_text(encoding="utf-8"))
+    entries = data["regex"]
     if damage == "code":  # code the engine's validator refuses
-        entries = {key: [e[0], [9999, *e[1][1:]], *e[2:]] for key, e in entries.items()}
-        kept.write_text(json.dumps(entries), encoding="utf-8")
+        data["regex"] = {key: [e[0], [9999, *e[1][1:]], *e[2:]] for key, e in entries.items()}
+        kept.write_text(json.dumps(data), encoding="utf-8")
     elif damage == "types":
-        entries = {key: ["x", "y"] for key in entries}
-        kept.write_text(json.dumps(entries), encoding="utf-8")
+        data["regex"] = {key: ["x", "y"] for key in entries}
+        kept.write_text(json.dumps(data), encoding="utf-8")
+    elif damage == "derived":  # unions and prefix lists of the wrong shape
+        data["derived"] = {key: ([] if key.startswith("prefixes") else ["x"]) for key in data["derived"]}
+        kept.write_text(json.dumps(data), encoding="utf-8")
     elif damage == "not-json":
         kept.write_text("\x00not json", encoding="utf-8")
     else:  # a file another user could have written is not believed
         kept.chmod(0o666)
     calls = _compiled_through(monkeypatch)
-    load_lexicon()
+    lexicon = load_lexicon()
     assert calls
     for pattern, flags, compiled, _ in calls:
         assert compiled == re.compile(pattern, flags)
+    assert _scans(lexicon) == fresh_scans
     if damage != "shared-writable":
         # Rewritten whole and right: the next load takes everything from it.
         calls.clear()
@@ -143,3 +175,18 @@ def test_no_cache_directory_means_plain_compiles(monkeypatch: pytest.MonkeyPatch
     cache = PatternCache.for_inputs("some lexicon")
     assert cache.path is None
     assert cache.compile("a|b", 0) == re.compile("a|b")
+
+
+def test_an_edited_loader_never_meets_what_the_old_one_derived(cache_dir: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from watcher.classify import anchors
+
+    texts = {path.name: path.read_text(encoding="utf-8") for path in LEXICON_DIR.glob("*.yaml")}
+    before = lexicon_module._cache_for(texts).path
+    edited = tmp_path / "anchors.py"
+    edited.write_text(Path(anchors.__file__).read_text(encoding="utf-8") + "\n# PREFIX_LEN changed\n", encoding="utf-8")
+    monkeypatch.setattr(anchors, "__file__", str(edited))
+    after = lexicon_module._cache_for(texts).path
+    assert before is not None and after is not None and before != after
+    monkeypatch.setattr(anchors, "__file__", str(tmp_path / "gone.py"))  # no source to read: no cache
+    assert lexicon_module._cache_for(texts).path is None

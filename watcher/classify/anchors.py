@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -301,29 +301,38 @@ class Family:
     anchored: bool
 
 
-class Scanner:
-    """Built once from the lexicon's families; `scan` a text to get its `Hits`."""
+def family_prefixes(sources: Sequence[str]) -> list[str] | None:
+    """The prefixes every match of a family's cues `sources` starts with (none extending
+    another), or None when some cue's are not worked out: the family is then scanned
+    by its regex."""
+    prefixes: set[str] = set()
+    for source in sources:
+        got = literal_prefixes(source)
+        if got is None:
+            return None
+        prefixes |= got
+    return _shortest(prefixes) if prefixes else None
 
-    def __init__(self, families: Mapping[str, tuple[re.Pattern[str], list[str]]]):
+
+class Scanner:
+    """Built once from the lexicon's families; `scan` a text to get its `Hits`.
+
+    `prefixes_of` is `family_prefixes`, or a function giving what it gives (the lexicon
+    loader's keeps its results in the cache directory)."""
+
+    def __init__(self, families: Mapping[str, tuple[re.Pattern[str], list[str]]],
+                 prefixes_of: Callable[[Sequence[str]], list[str] | None] = family_prefixes):
         import ahocorasick_rs
 
         self.families: dict[str, Family] = {}
         self.index: dict[str, int] = {}  # family name -> its slot in a scan's lists
         by_prefix: dict[str, set[int]] = {}
         for name, (pattern, sources) in families.items():
-            prefixes: set[str] = set()
-            known = bool(sources)
-            for source in sources:
-                got = literal_prefixes(source)
-                if got is None:
-                    known = False
-                    break
-                prefixes |= got
-            self.families[name] = Family(name, pattern, known)
+            prefixes = prefixes_of(sources)
+            self.families[name] = Family(name, pattern, prefixes is not None)
             self.index[name] = len(self.index)
-            if known:
-                for prefix in _shortest(prefixes):
-                    by_prefix.setdefault(prefix, set()).add(self.index[name])
+            for prefix in prefixes or ():
+                by_prefix.setdefault(prefix, set()).add(self.index[name])
         self._automaton: Any = None
         # The families each prefix belongs to, by the prefix's index in the automaton.
         self._slots = [tuple(sorted(slots)) for slots in by_prefix.values()]
