@@ -37,7 +37,7 @@ except ImportError:  # another interpreter, or a CPython that reorganised `re`
 
 # One cached pattern: [flags as compiled, engine code, groups - 1, {name: group}, [name or None by group]]
 _Entry = list[Any]
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 
 class PatternCache:
@@ -69,7 +69,7 @@ class PatternCache:
         if self.path is None:
             return re.compile(pattern, flags)
         key = f"{flags}:{pattern}"
-        entry = self._entries.get(key) or self._used.get(key)
+        entry = self._used.get(key) or self._entries.get(key)
         if entry is not None:
             try:
                 compiled = _sre.compile(pattern, entry[0], entry[1], entry[2], entry[3], tuple(entry[4]))
@@ -89,8 +89,8 @@ class PatternCache:
         self._used[key] = entry
         return compiled
 
-    def remember(self, kind: str, inputs: Sequence[str], make: Callable[[Sequence[str]], T],
-                 valid: Callable[[Any], bool]) -> T:
+    def remember(self, kind: str, inputs: Sequence[str], make: Callable[[Sequence[str]], _T],
+                 valid: Callable[[Any], bool]) -> _T:
         """`make(inputs)`, or the value it gave before, kept under (`kind`, `inputs`). For
         pure functions whose values JSON gives back exactly; a kept value that `valid`
         refuses is made again."""
