@@ -17,7 +17,8 @@ from typing import Any
 
 import yaml
 
-from watcher import jurisdictions
+from watcher import __version__, jurisdictions
+from watcher.cache import cache_path, read_json, write_json
 from watcher.durations import parse_duration
 from watcher.errors import ConfigError, ConfigProblem
 from watcher.sources import Key
@@ -204,18 +205,11 @@ YAML_CACHE_MIN_CHARS = 16_384
 def _load_yaml(text: str) -> Any:
     """`text` as the strict loader reads it; a long text's result comes from the cache
     when an earlier run parsed the same text (see YAML_CACHE_MIN_CHARS)."""
-    path = None
-    if len(text) >= YAML_CACHE_MIN_CHARS:
-        from watcher import __version__
-        from watcher.cache import cache_path, read_json
-
-        path = cache_path("config", __version__, yaml.__version__, text)
-        if path is not None and (cached := read_json(path)) is not None:
-            return cached
+    path = cache_path("config", __version__, yaml.__version__, text) if len(text) >= YAML_CACHE_MIN_CHARS else None
+    if path is not None and (cached := read_json(path)) is not None:
+        return cached
     data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
     if path is not None and _json_exact(data):
-        from watcher.cache import write_json
-
         write_json(path, data)
     return data
 
