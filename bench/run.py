@@ -573,7 +573,7 @@ def write_report(data: dict, path: Path) -> None:
         "(all 304); **changed** = 5% of the feeds and 5% of the pages rewritten with new items. watcher's cache "
         "directory (`WATCHER_CACHE_DIR`: the parsed configuration, the compiled lexicon) is kept from cycle to "
         "cycle, as a deployment keeps it: a cold cycle is the first poll of its sources, not the first run of a "
-        "fresh install (which compiles the lexicon once more, ~0.35 s in each process that classifies).",
+        "fresh install (whose first load of the lexicon compiles it: ~0.6 s more, once).",
         "- Each figure is the median of the repetitions (count in the `reps` column; the range is min–max of "
         "wall time). CPU = user+sys of the whole process tree: wait4's (the command and the descendants it "
         "reaped: watcher joins its worker processes at the end of a pooled cycle) plus that of any "

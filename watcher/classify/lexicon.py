@@ -12,7 +12,6 @@ classification does no I/O and no compilation.
 from __future__ import annotations
 
 import re
-import sys
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -546,7 +545,7 @@ def _cache_for(texts: dict[str, str]) -> PatternCache:
     from watcher.classify import anchors
 
     try:
-        code = [Path(module.__file__ or "").read_text(encoding="utf-8") for module in (sys.modules[__name__], anchors)]
+        code = [Path(source or "").read_text(encoding="utf-8") for source in (__file__, anchors.__file__)]
     except OSError:  # no source to read (a frozen build): no cache
         return _NO_CACHE
     return PatternCache.for_inputs(*code, *(f"{name}\0{text}" for name, text in texts.items()))
