@@ -1,6 +1,6 @@
 """Compiled regexes kept across processes, in the cache directory (`watcher.cache`).
 
-The lexicons compile to ~150 patterns, some with thousands of alternatives, and
+The lexicons compile to 44 distinct patterns, some with thousands of alternatives, and
 CPython's pattern compiler is Python: ~0.37 s of every process that classifies (a
 `watcher poll` with news, each worker of a cold cycle, `watcher eval`). What it
 computes is kept instead: the engine's code for each pattern, with its flags and
