@@ -82,13 +82,15 @@ def test_show_and_evidence_print_no_terminal_controls(server: LocalServer, work:
 
 def test_changes_table_never_cuts_inside_a_sequence(server: LocalServer, work: Workdir, cli: Cli) -> None:
     # The hidden link opens 40 columns in: a table cut there used to leave it open.
-    title = "AI Act: implementing guidance published " + OSC8 + " and " + OSC52 + "x" * 200
+    title = "AI Act: implementing guidance published " + OSC8 + " and " + OSC52 + "[bold]x[/bold]" + "x" * 200
     poll_hostile(server, work, cli, [("cut", title, "The AI Act applies."), ("c1", CONTROLS, "AI Act.")])
     for columns in ("60", "80", "200"):
         table = cli("changes", "--all", env={"COLUMNS": columns})
         assert table.code == 0, table.err
         assert_inert(table.out)
         assert "AI Act: implementing" in table.out
+    wide = cli("changes", "--all", env={"COLUMNS": "400"})
+    assert "[bold]x[/bold]" in wide.out  # text, never rich markup
     listed = cli("changes", "--all", "--format", "jsonl")
     assert not _ACTIVE.search(listed.out)
 

@@ -284,3 +284,14 @@ def test_apprise_targets_get_no_mentions_or_masked_links(server: LocalServer, wo
     discord = by_path["discord"].json()
     assert not discord.get("allow_mentions", {}).get("parse"), discord.get("allow_mentions")
     assert not discord.get("allow_mentions", {}).get("users") and not discord.get("allow_mentions", {}).get("roles")
+
+
+def test_inert_covers_teams_and_rocket_chat_syntax_too() -> None:
+    """Teams (Workflows) and Rocket.Chat are reached at hosts Apprise fixes: their syntax, directly."""
+    from watcher.notify.apprise_channel import inert
+
+    text = inert("<at>General</at> @all @here <b>bold</b> [Official](https://evil.example) &lt;at&gt;")
+    assert "<" not in text and ">" not in text and "](" not in text and "&lt;" not in text
+    assert "@all" not in text and "@here" not in text
+    assert text.replace("\u200b", "").replace("\u2039", "<").replace("\u203a", ">") == (
+        "<at>General</at> @all @here <b>bold</b> [Official](https://evil.example) &lt;at&gt;")
