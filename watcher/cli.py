@@ -18,6 +18,7 @@ import click
 
 from watcher import __version__
 from watcher.errors import UsageError, WatcherError
+from watcher.terminal import csv_cell, json_text, terminal_line, terminal_safe
 
 if TYPE_CHECKING:
     from watcher.config import Config
@@ -146,7 +147,7 @@ def check_config(settings: Settings, fmt: str) -> None:
     click.echo("  jurisdictions: " + ", ".join(f"{j} {n}" for j, n in sorted(by_jur.items())))
     click.echo(f"  {len(config.channels)} channels" + (": " + ", ".join(f"{c.id} ({c.type}, {c.mode})" for c in config.channels) if config.channels else ""))
     for source_id, error in _selector_faults(settings, config):
-        click.echo(f"  warning: source '{source_id}': on its last fetch {error}", err=True)
+        click.echo(f"  warning: source '{source_id}': on its last fetch {terminal_line(error)}", err=True)
 
 
 def _selector_faults(settings: Settings, config: Config) -> list[tuple[str, str]]:
@@ -232,11 +233,17 @@ def poll(settings: Settings, source_ids: tuple[str, ...], jurisdictions: tuple[s
 def _print_send_report(report: Any) -> None:
     for o in report.outcomes:
         if o.status == "sent":
-            click.echo(f"  sent     {o.channel_id}: {o.changes} changes ({o.subject})")
+            click.echo(f"  sent     {o.channel_id}: {o.changes} changes ({terminal_line(o.subject)})")
         elif o.status == "failed":
-            click.echo(f"  failed   {o.channel_id}: {o.error}; {o.changes} changes stay queued and are retried", err=True)
+            click.echo(f"  failed   {o.channel_id}: {terminal_line(o.error)}; {o.changes} changes stay queued "
+                       "and are retried", err=True)
+        elif o.status == "refused":
+            click.echo(f"  refused  {o.channel_id}: {o.refused} of {o.changes} changes refused for their size even "
+                       f"shortened, marked failed and not retried ({terminal_line(o.error)}); the others were sent",
+                       err=True)
         elif o.status == "waiting":
-            click.echo(f"  waiting  {o.channel_id}: {o.changes} changes queued after a failure, {o.error}", err=True)
+            click.echo(f"  waiting  {o.channel_id}: {o.changes} changes queued after a failure, "
+                       f"{terminal_line(o.error)}", err=True)
         elif o.status == "nothing":
             click.echo(f"  nothing  {o.channel_id}: no change waiting")
 
@@ -257,7 +264,7 @@ def _print_poll_summary(report: Any, elapsed: float) -> None:
         click.echo(f"  baseline: {items} items stored from {len(baselined)} new source{plural}, classified, not alerted")
     for o in report.outcomes:
         if o.status == "error":
-            click.echo(f"  failed   {o.source_id}: {o.error}", err=True)
+            click.echo(f"  failed   {o.source_id}: {terminal_line(o.error)}", err=True)
 
 
 # -- changes / show ---------------------------------------------------------------
@@ -331,7 +338,7 @@ def _emit_changes(rows: list[dict[str, Any]], fmt: str) -> None:
     elif fmt == "jsonl":
         out = sys.stdout
         for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.write(json_text(json.dumps(row, ensure_ascii=False)) + "\n")
     elif fmt == "csv":
         import csv
 
@@ -339,9 +346,10 @@ def _emit_changes(rows: list[dict[str, Any]], fmt: str) -> None:
         writer.writerow(["id", "detected_at", "source", "kind", "title", "url", "published", "relevant",
                          "jurisdictions", "tags", "dates", "baseline", "summary"])
         for r in rows:
-            writer.writerow([r["id"], r["detected_at"], r["source"], r["kind"], r["title"], r["url"] or "",
-                             r["published"] or "", r["relevant"], ";".join(r["jurisdictions"]), ";".join(r["tags"]),
-                             ";".join(f"{d['date']}:{d['kind']}" for d in r["dates"]), r["baseline"], r["summary"]])
+            cells = [r["id"], r["detected_at"], r["source"], r["kind"], r["title"], r["url"] or "",
+                     r["published"] or "", r["relevant"], ";".join(r["jurisdictions"]), ";".join(r["tags"]),
+                     ";".join(f"{d['date']}:{d['kind']}" for d in r["dates"]), r["baseline"], r["summary"]]
+            writer.writerow([csv_cell(cell) for cell in cells])  # no cell a spreadsheet runs as a formula
     else:
         _print_table(rows)
 
@@ -377,12 +385,14 @@ def _print_fitted_table(console: Any, headers: list[str], body: list[list[str]],
     as its content and never cut; `flex` takes what is left and ends in an ellipsis;
     `droppable` columns go, in that order, when the terminal is too narrow for all.
     (rich's own fitting would squeeze narrow columns such as ids away instead.)
-    Cells are plain text: feed content is never read as markup."""
+    Cells are plain text: feed content is never read as markup, and its terminal
+    controls are removed before any cell is measured or cut."""
     from rich.cells import cell_len
     from rich.table import Table
     from rich.text import Text
 
     min_flex = 12
+    body = [[terminal_line(value) for value in row] for row in body]
 
     def widths(cols: list[str]) -> list[int]:
         return [max(cell_len(h), *(cell_len(b[headers.index(h)]) for b in body)) for h in cols if h != flex]
@@ -452,12 +462,12 @@ def _print_evidence_text(ev: dict[str, Any] | None) -> None:
         return
     click.echo("\nEvidence (the fetch that produced this change):")
     for label in ("fetched_at", "url", "final_url", "status", "content_type", "etag", "last_modified", "body_sha256"):
-        click.echo(f"{label:>13}: {ev[label] if ev[label] is not None else '-'}")
+        click.echo(f"{label:>13}: {terminal_line(str(ev[label])) if ev[label] is not None else '-'}")
     if ev["text"] is None:
         click.echo(f"\n(the fetched text, {ev['text_size']:,} characters, was pruned after the retention period)")
     else:
         click.echo(f"\n--- fetched text ({ev['text_size']:,} bytes) ---")
-        click.echo(ev["text"])
+        click.echo(terminal_safe(ev["text"]))
 
 
 def _print_change_text(d: dict[str, Any]) -> None:
@@ -466,7 +476,7 @@ def _print_change_text(d: dict[str, Any]) -> None:
 
     console = Console(highlight=False)
     out = Text()
-    out.append(d["title"] + "\n", style="bold")
+    out.append(terminal_line(d["title"]) + "\n", style="bold")
     rows = [
         ("id", str(d["id"])), ("kind", d["kind"] + (" (baseline: not alerted)" if d["baseline"] else "")),
         ("source", d["source"]), ("url", d["url"] or "-"), ("detected", d["detected_at"]),
@@ -476,12 +486,12 @@ def _print_change_text(d: dict[str, Any]) -> None:
     ]
     for label, value in rows:
         out.append(f"{label:>13}: ", style="dim")
-        out.append(value + "\n")
+        out.append(terminal_line(value) + "\n")
     if d["summary"]:
-        out.append("\n" + d["summary"] + "\n")
+        out.append("\n" + terminal_safe(d["summary"]) + "\n")
     if d.get("diff"):
         out.append("\n")
-        for line in d["diff"].splitlines():
+        for line in terminal_safe(d["diff"]).splitlines():
             style = "green" if line.startswith("+") else "red" if line.startswith("-") else "cyan" if line.startswith("@@") else None
             out.append(line + "\n", style=style)
     console.print(out, end="", soft_wrap=True)  # long URLs stay whole for copy and paste
@@ -787,8 +797,8 @@ def digest(settings: Settings, channel_ids: tuple[str, ...], dry_run: bool, out:
 
         rendered = render_digest(dg, channel.options.get("templates"))
         click.echo(f"=== channel {channel.id} ({channel.type}) ===")
-        click.echo(f"Subject: {rendered.subject}\n")
-        click.echo(rendered.text)
+        click.echo(f"Subject: {terminal_line(rendered.subject)}\n")
+        click.echo(terminal_safe(rendered.text))
         if out:
             Path(out).write_text(rendered.html, encoding="utf-8")
             click.echo(f"(HTML written to {out})")
@@ -817,7 +827,8 @@ def deliveries(settings: Settings, fmt: str) -> None:
         rows = {r["channel"]: r for r in delivery_summary(session)}
     table = []
     for c in config.channels:
-        r = rows.get(c.id, {"channel": c.id, "pending": 0, "sent": 0, "oldest_pending": None, "max_attempts": 0,
+        r = rows.get(c.id, {"channel": c.id, "pending": 0, "sent": 0, "failed": 0, "oldest_pending": None,
+                            "max_attempts": 0,
                             "last_error": None, "next_attempt": None})
         table.append({**r, "type": c.type, "mode": c.mode})
     if fmt == "json":
@@ -825,14 +836,15 @@ def deliveries(settings: Settings, fmt: str) -> None:
         return
     from rich.console import Console
 
-    headers = ["channel", "type", "mode", "pending", "sent", "attempts", "next try", "last error"]
-    body = [[r["channel"], r["type"], r["mode"], str(r["pending"]), str(r["sent"]), str(r["max_attempts"]),
+    headers = ["channel", "type", "mode", "pending", "sent", "failed", "attempts", "next try", "last error"]
+    body = [[r["channel"], r["type"], r["mode"], str(r["pending"]), str(r["sent"]), str(r["failed"]),
+             str(r["max_attempts"]),
              (r["next_attempt"] or "-")[5:16].replace("T", " ") if r["next_attempt"] else "-", r["last_error"] or ""]
             for r in table]
     if not body:
         click.echo("No channels configured.")
         return
-    _print_fitted_table(Console(), headers, body, flex="last error", right={"pending", "sent", "attempts"})
+    _print_fitted_table(Console(), headers, body, flex="last error", right={"pending", "sent", "failed", "attempts"})
 
 
 @main.command()
@@ -1011,7 +1023,7 @@ def _redactor(secrets: Sequence[str]) -> Any:
 def _print_json(data: Any) -> None:
     import json
 
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_text(json.dumps(data, ensure_ascii=False, indent=2)) + "\n")
 
 
 def run_cli(argv: Sequence[str] | None = None) -> int:

@@ -239,6 +239,9 @@ def _log_delivery(outcome) -> None:  # noqa: ANN001
     if outcome.status == "failed":
         event("delivery.failed", logging.WARNING, channel=outcome.channel_id, changes=outcome.changes,
               error=outcome.error)
+    elif outcome.status == "refused":  # too large for the receiver even shortened: failed for good
+        event("delivery.refused", logging.WARNING, channel=outcome.channel_id, changes=outcome.changes,
+              refused=outcome.refused, error=outcome.error)
     elif outcome.status == "sent":
         event("delivery.sent", channel=outcome.channel_id, changes=outcome.changes, subject=outcome.subject)
 

@@ -25,11 +25,21 @@ if TYPE_CHECKING:
 
 class DeliveryError(WatcherError):
     """The receiver did not accept a message. `retry_after` (seconds) is the
-    receiver's own request (Slack's 429 Retry-After), a floor on the next try."""
+    receiver's own request (Slack's 429 Retry-After), a floor on the next try.
+    `accepted` holds the ids of changes already delivered by earlier parts of a
+    message sent in several (Slack): a retry leaves them out."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None):
+    def __init__(self, message: str, *, retry_after: float | None = None,
+                 accepted: frozenset[int] = frozenset()):
         super().__init__(message)
         self.retry_after = retry_after
+        self.accepted = accepted
+
+
+class MessageTooLarge(DeliveryError):
+    """The message is over the channel's maximum, or the receiver refused it for its
+    size (SMTP 552, HTTP 413, Slack `msg_too_long`): sending it again cannot work.
+    The outbox splits it, and a single change it cannot send is marked failed."""
 
 
 class ChannelType:

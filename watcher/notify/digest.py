@@ -17,6 +17,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from watcher import jurisdictions as jur
+from watcher.notify.limits import (
+    MAX_DIFF_LINE,
+    MAX_DIFF_LINES,
+    MAX_ERROR,
+    MAX_SUMMARY,
+    MAX_TITLE,
+    cut,
+)
 from watcher.store.models import Change, SourceState
 from watcher.urls import is_web_url
 
@@ -54,6 +62,9 @@ class DigestChange:
     summary: str
     added: list[str] = field(default_factory=list)  # for documents: lines the update added
     removed: list[str] = field(default_factory=list)
+    more_added: int = 0  # added lines left out (beyond MAX_DIFF_LINES)
+    more_removed: int = 0
+    cut: bool = False  # something was shortened or left out: the whole change is in `watcher show ID`
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,14 +138,23 @@ def change_json(c: DigestChange) -> dict[str, Any]:
             "baseline": False}
 
 
-def digest_change(change: Change, source_names: dict[str, str]) -> DigestChange:
-    added, removed = _diff_lines(change.diff) if change.kind == "updated" else ([], [])
+def digest_change(change: Change, source_names: dict[str, str], *, compact: bool = False) -> DigestChange:
+    """`change` as channels send it, cut to the limits of `watcher.notify.limits`; with
+    `compact`, its title and link only (for a receiver that refused even that size)."""
+    title, title_cut = cut(change.title or "", MAX_TITLE)
+    summary, summary_cut = cut(change.summary or "", MAX_SUMMARY)
+    added, removed, more_added, more_removed, lines_cut = (
+        _diff_lines(change.diff) if change.kind == "updated" and not compact else ([], [], 0, 0, False))
+    if compact:
+        summary, summary_cut = "", bool(change.summary) or bool(change.diff)
     return DigestChange(
-        id=change.id, title=change.title, url=change.url if is_web_url(change.url) else None,
+        id=change.id, title=title, url=change.url if is_web_url(change.url) else None,
         source_id=change.source_id, source_name=source_names.get(change.source_id, change.source_id),
         kind=change.kind, detected_at=change.detected_at, published=change.published,
         jurisdictions=list(change.jurisdictions or []), tags=list(change.tags or []),
-        dates=list(change.dates or []), summary=change.summary or "", added=added, removed=removed,
+        dates=list(change.dates or []), summary=summary, added=added, removed=removed,
+        more_added=more_added, more_removed=more_removed,
+        cut=title_cut or summary_cut or lines_cut or bool(more_added or more_removed),
     )
 
 
@@ -146,13 +166,18 @@ def build_digest(
     now: datetime,
     *,
     instant: bool = False,
+    compact: bool = False,
+    extras: bool = True,
 ) -> Digest:
-    """The digest of `changes` for `channel`, with its upcoming dates and failing sources."""
+    """The digest of `changes` for `channel`, with its upcoming dates and failing sources
+    (unless `extras` is false: a later part of a digest split for its size). `compact`
+    keeps each change's title and link only."""
     names = {s.id: s.name for s in config.sources}
-    items = [digest_change(c, names) for c in sorted(changes, key=lambda c: (c.detected_at, c.id), reverse=True)]
+    items = [digest_change(c, names, compact=compact)
+             for c in sorted(changes, key=lambda c: (c.detected_at, c.id), reverse=True)]
     groups = group_changes(items)
-    upcoming = [] if instant else upcoming_dates(session, channel, now)
-    failing = [] if instant else failing_sources(session, config, now)
+    upcoming = [] if instant or not extras else upcoming_dates(session, channel, now)
+    failing = [] if instant or not extras else failing_sources(session, config, now)
     return Digest(channel_id=channel.id, generated_at=now, subject=subject_line(groups, len(items), instant),
                   changes=items, groups=groups, upcoming=upcoming, failing=failing, instant=instant)
 
@@ -203,7 +228,7 @@ def upcoming_dates(session: Session, channel: ChannelConfig, now: datetime,
             if key in seen:
                 continue
             seen.add(key)
-            out.append(UpcomingDate(d["date"], d.get("kind", ""), change.title,
+            out.append(UpcomingDate(d["date"], d.get("kind", ""), cut(change.title or "", MAX_TITLE)[0],
                                     change.url if is_web_url(change.url) else None,
                                     list(change.jurisdictions or []), change.id))
     out.sort(key=lambda u: (u.date, u.kind, u.title))
@@ -220,7 +245,8 @@ def failing_sources(session: Session, config: Config, now: datetime) -> list[Fai
             continue
         since = st.last_success_at
         if since is None or now - since > FAILING_AFTER:
-            out.append(FailingSource(st.id, names[st.id], st.consecutive_failures, st.last_error or "", since))
+            out.append(FailingSource(st.id, names[st.id], st.consecutive_failures,
+                                     cut(st.last_error or "", MAX_ERROR)[0], since))
     return sorted(out, key=lambda f: f.id)
 
 
@@ -255,9 +281,26 @@ def _period(value: str) -> tuple[date | None, date]:
     return None, date.min
 
 
-def _diff_lines(diff: str | None, limit: int = 20) -> tuple[list[str], list[str]]:
+def _diff_lines(diff: str | None) -> tuple[list[str], list[str], int, int, bool]:
+    """(added lines, removed lines, each at most MAX_DIFF_LINES of at most MAX_DIFF_LINE
+    characters; added lines left out; removed lines left out; whether a line was cut)."""
     if not diff:
-        return [], []
-    added = [line[1:].strip() for line in diff.splitlines() if line.startswith("+") and line[1:].strip()]
-    removed = [line[1:].strip() for line in diff.splitlines() if line.startswith("-") and line[1:].strip()]
-    return added[:limit], removed[:limit]
+        return [], [], 0, 0, False
+    added: list[str] = []
+    removed: list[str] = []
+    more_added = more_removed = 0
+    line_cut = False
+    for line in diff.splitlines():
+        if line[:1] not in ("+", "-") or not line[1:].strip():
+            continue
+        kept = added if line[0] == "+" else removed
+        if len(kept) >= MAX_DIFF_LINES:
+            if line[0] == "+":
+                more_added += 1
+            else:
+                more_removed += 1
+            continue
+        text, was_cut = cut(line[1:].strip(), MAX_DIFF_LINE)
+        kept.append(text)
+        line_cut |= was_cut
+    return added, removed, more_added, more_removed, line_cut

@@ -2,7 +2,9 @@
 
 STARTTLS (`starttls: true`, the usual port 587) or implicit TLS (`tls: true`,
 port 465), and login when `username` is given. The password comes from the
-environment through `${VAR}`; it is never logged.
+environment through `${VAR}`; it is never logged. A message over
+`MAX_EMAIL_BYTES`, or one the server refuses for its size (552, or a 5xx saying
+so), raises `MessageTooLarge`: the outbox splits it rather than retrying it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import TYPE_CHECKING
 
-from watcher.notify import ChannelType, DeliveryError
+from watcher.notify import ChannelType, DeliveryError, MessageTooLarge
+from watcher.notify.limits import MAX_EMAIL_BYTES
 from watcher.sources import Key
 
 if TYPE_CHECKING:
@@ -58,6 +61,9 @@ class EmailChannel(ChannelType, name="email"):
         smtp = channel.options["smtp"]
         host, timeout = smtp["host"], float(smtp.get("timeout", 30))
         port = int(smtp.get("port") or (465 if smtp.get("tls") else 587 if smtp.get("starttls") else 25))
+        size = len(message.as_bytes())
+        if size > MAX_EMAIL_BYTES:
+            raise MessageTooLarge(f"the message is {size:,} bytes, over the {MAX_EMAIL_BYTES:,} an e-mail may be")
         try:
             if smtp.get("tls"):
                 client: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
@@ -71,8 +77,12 @@ class EmailChannel(ChannelType, name="email"):
                 client.send_message(message)
         except smtplib.SMTPResponseException as exc:
             # 4xx is the server asking to come back later; 5xx is a refusal. Both keep
-            # the changes pending: the outbox retries with backoff and reports it.
-            raise DeliveryError(f"SMTP {host}:{port} answered {exc.smtp_code}: {_text(exc.smtp_error)}") from None
+            # the changes pending: the outbox retries with backoff and reports it. A
+            # refusal for size is different: the same message can never pass.
+            reason = f"SMTP {host}:{port} answered {exc.smtp_code}: {_text(exc.smtp_error)}"[:500]
+            if _size_refusal(exc.smtp_code, _text(exc.smtp_error)):
+                raise MessageTooLarge(f"{reason} (message of {size:,} bytes)") from None
+            raise DeliveryError(reason) from None
         except smtplib.SMTPRecipientsRefused as exc:
             raise DeliveryError(f"SMTP {host}:{port} refused the recipients {sorted(exc.recipients)}") from None
         except (TimeoutError, smtplib.SMTPException, OSError, ssl.SSLError) as exc:
@@ -94,6 +104,12 @@ def build_message(channel: ChannelConfig, digest: Digest) -> EmailMessage:
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
     return message
+
+
+def _size_refusal(code: int, text: str) -> bool:
+    """552 (RFC 5321: exceeded storage allocation, the size refusal) or a 5xx whose text says size."""
+    lowered = text.lower()
+    return code == 552 or (500 <= code < 600 and any(w in lowered for w in ("size", "too large", "too big")))
 
 
 def _text(value: bytes | str) -> str:

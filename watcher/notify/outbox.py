@@ -10,20 +10,26 @@
   at worst repeat that one message, never lose a change.
 - A digest is a row with a stable identity (channel, period): pending deliveries
   are *claimed* by it in one transaction, so two overlapping runs cannot both
-  send them; a failed digest is retried with the same contents.
+  send them; a failed digest is retried with the same contents, less the changes
+  an earlier part of it already delivered (a Slack digest sent in several messages).
+- A message over the channel's maximum, or refused by the receiver for its size,
+  is split in halves and each half sent, down to single changes; a change that
+  is refused even cut to its title and link is marked `failed` with the reason
+  and never retried, so it cannot hold back the others.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from watcher.notify import DeliveryError, channel_types
+from watcher.notify import DeliveryError, MessageTooLarge, channel_types
 from watcher.notify.digest import Digest, build_digest, matches_filter
 from watcher.store.models import Change, Delivery
 from watcher.store.models import Digest as DigestRow
@@ -45,11 +51,14 @@ BATCH = 500  # at most this many changes in one instant message
 @dataclass(slots=True)
 class SendOutcome:
     channel_id: str
-    status: str  # sent | failed | waiting (a failed message backs off) | nothing | dry-run
+    # sent | failed | refused (some changes refused for their size, for good; the rest
+    # sent) | waiting (a failed message backs off) | nothing | dry-run
+    status: str
     changes: int = 0
     error: str | None = None
     subject: str | None = None
     retry_after: float | None = None
+    refused: int = 0  # changes the receiver refused for their size: marked failed, not retried
 
 
 @dataclass(slots=True)
@@ -58,12 +67,27 @@ class SendReport:
 
     @property
     def failures(self) -> list[SendOutcome]:
-        return [o for o in self.outcomes if o.status == "failed"]
+        return [o for o in self.outcomes if o.status in ("failed", "refused")]
 
     @property
     def undelivered(self) -> list[SendOutcome]:
-        """Channels whose changes did not go out: failed now, or still backing off from a failure."""
-        return [o for o in self.outcomes if o.status in ("failed", "waiting")]
+        """Channels whose changes did not go out: failed or refused now, or still backing off from a failure."""
+        return [o for o in self.outcomes if o.status in ("failed", "refused", "waiting")]
+
+
+@dataclass(slots=True)
+class Attempt:
+    """What became of some of the changes of one send: `sent`, `failed` (retried
+    with backoff) or `refused` (too large for the receiver: failed for good)."""
+    change_ids: list[int]
+    status: str
+    error: str | None = None
+    retry_after: float | None = None
+    subject: str | None = None
+
+
+class DigestBuilder(Protocol):
+    def __call__(self, changes: list[Change], *, compact: bool, extras: bool) -> Digest: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,10 +145,10 @@ def send_instant(store: Store, config: Config, now: Callable[[], datetime] = lam
             if not due:
                 continue
             deliveries = [d for d, _ in due]
-            digest = build_digest(session, config, channel, [c for _, c in due], at, instant=True)
-            outcome = _send(types[channel.type], channel, digest)
-            _mark(session, deliveries, outcome, at)
-        report.outcomes.append(outcome)
+            build = functools.partial(build_digest, session, config, channel, now=at, instant=True)
+            attempts = send_changes(types[channel.type], channel, [c for _, c in due], build)
+            _mark(session, deliveries, attempts, at)
+        report.outcomes.append(outcome_of(channel.id, attempts))
     return report
 
 
@@ -164,14 +188,20 @@ def send_digests(
         for digest_id in _digests_to_send(store, channel, at, lease):
             with store.session() as session:
                 row = session.get(DigestRow, digest_id)
-                deliveries = list(session.scalars(select(Delivery).where(Delivery.digest_id == digest_id)))
+                # Pending only: changes an earlier, partly accepted try delivered are not sent again.
+                deliveries = list(session.scalars(select(Delivery).where(Delivery.digest_id == digest_id,
+                                                                         Delivery.status == "pending")))
                 changes = list(session.scalars(select(Change).where(Change.id.in_([d.change_id for d in deliveries]))))
-                digest = build_digest(session, config, channel, changes, at)
-                outcome = _send(types[channel.type], channel, digest)
-                _mark(session, deliveries, outcome, at)
+                if not changes:  # every change already went out (or was refused) on an earlier try
+                    row.status, row.sent_at = "sent", at
+                    continue
+                build = functools.partial(build_digest, session, config, channel, now=at)
+                attempts = send_changes(types[channel.type], channel, changes, build)
+                _mark(session, deliveries, attempts, at)
+                outcome = outcome_of(channel.id, attempts)
                 row.attempts += 1
-                if outcome.status == "sent":
-                    row.status, row.sent_at, row.last_error = "sent", at, None
+                if outcome.status != "failed":
+                    row.status, row.sent_at, row.last_error = "sent", at, outcome.error
                 else:
                     row.last_error = outcome.error
                     row.next_attempt_at = at + timedelta(seconds=backoff(row.attempts, outcome.retry_after))
@@ -246,31 +276,89 @@ def period_of(channel: ChannelConfig, at: datetime) -> str:
     return (start or at).astimezone(ZoneInfo(channel.timezone)).isoformat(timespec="minutes")
 
 
-def _send(kind: type, channel: ChannelConfig, digest: Digest) -> SendOutcome:
-    try:
-        kind.send(channel, digest)
-    except DeliveryError as exc:
-        return SendOutcome(channel.id, "failed", len(digest.changes), error=str(exc), subject=digest.subject,
-                           retry_after=exc.retry_after)
-    except Exception as exc:  # noqa: BLE001 - e.g. a broken user template: report it, keep the changes queued
-        return SendOutcome(channel.id, "failed", len(digest.changes), subject=digest.subject,
-                           error=f"could not build the message: {type(exc).__name__}: {exc}"[:500])
-    return SendOutcome(channel.id, "sent", len(digest.changes), subject=digest.subject)
+def send_changes(kind: type, channel: ChannelConfig, changes: list[Change], build: DigestBuilder) -> list[Attempt]:
+    """Send `changes` to `channel` in one message if the receiver takes it, else in
+    halves, down to single changes, a single one last cut to its title and link.
+    Upcoming dates and failing sources ride in the first message only. Stops at the
+    first failure that is not about size: the rest are `failed` (retried later)."""
+    attempts: list[Attempt] = []
+    queue: list[tuple[list[Change], bool]] = [(changes, False)]  # (changes, compact)
+    extras = True
+    while queue:
+        batch, compact = queue.pop(0)
+        try:
+            digest = build(batch, compact=compact, extras=extras)
+            kind.send(channel, digest)
+        except MessageTooLarge as exc:
+            rest = _accepted_first(attempts, batch, exc)
+            extras = extras and not exc.accepted
+            if len(rest) > 1:
+                queue[:0] = [(rest[: len(rest) // 2], False), (rest[len(rest) // 2:], False)]
+            elif rest and not compact:
+                queue.insert(0, (rest, True))
+            elif rest:
+                attempts.append(Attempt([c.id for c in rest], "refused",
+                                        f"refused for its size even cut to its title and link: {exc}"[:500]))
+            continue
+        except DeliveryError as exc:
+            rest = _accepted_first(attempts, batch, exc)
+            attempts.append(Attempt([c.id for c in rest] + [c.id for b, _ in queue for c in b], "failed",
+                                    str(exc), exc.retry_after))
+            break
+        except Exception as exc:  # noqa: BLE001 - e.g. a broken user template: report it, keep the changes queued
+            attempts.append(Attempt([c.id for c in batch] + [c.id for b, _ in queue for c in b], "failed",
+                                    f"could not build the message: {type(exc).__name__}: {exc}"[:500]))
+            break
+        attempts.append(Attempt([c.id for c in batch], "sent", subject=digest.subject))
+        extras = False
+    return attempts
 
 
-def _mark(session: Session, deliveries: list[Delivery], outcome: SendOutcome, at: datetime) -> None:
-    retry_after = outcome.retry_after
+def _accepted_first(attempts: list[Attempt], batch: list[Change], exc: DeliveryError) -> list[Change]:
+    """Record the changes earlier parts of a refused message delivered; return the others."""
+    if exc.accepted:
+        attempts.append(Attempt([c.id for c in batch if c.id in exc.accepted], "sent"))
+    return [c for c in batch if c.id not in exc.accepted]
+
+
+def outcome_of(channel_id: str, attempts: list[Attempt]) -> SendOutcome:
+    """The channel's line in the report: failed when any change waits for a retry,
+    refused when some were refused for good, else sent."""
+    total = sum(len(a.change_ids) for a in attempts)
+    failed = [a for a in attempts if a.status == "failed"]
+    refused = [a for a in attempts if a.status == "refused"]
+    sent = [a for a in attempts if a.status == "sent" and a.subject]
+    subject = sent[0].subject if sent else None
+    if len(sent) > 1:
+        subject = f"{subject} (and {len(sent) - 1} more message{'s' * (len(sent) > 2)})"
+    n_refused = sum(len(a.change_ids) for a in refused)
+    if failed:
+        return SendOutcome(channel_id, "failed", len(failed[0].change_ids), error=failed[0].error,
+                           subject=subject, retry_after=failed[0].retry_after, refused=n_refused)
+    if refused:
+        return SendOutcome(channel_id, "refused", total, error=refused[0].error, subject=subject, refused=n_refused)
+    return SendOutcome(channel_id, "sent", total, subject=subject)
+
+
+def _mark(session: Session, deliveries: list[Delivery], attempts: list[Attempt], at: datetime) -> None:
+    outcome = {change_id: a for a in attempts for change_id in a.change_ids}
     for d in deliveries:
+        a = outcome.get(d.change_id)
+        if a is None:
+            continue
         d.attempts += 1
-        if outcome.status == "sent":
+        if a.status == "sent":
             d.status, d.sent_at, d.last_error, d.next_attempt_at = "sent", at, None, None
+        elif a.status == "refused":  # for good: never retried, never holding back the others
+            d.status, d.last_error, d.next_attempt_at = "failed", a.error, None
         else:
-            d.last_error = outcome.error
-            d.next_attempt_at = at + timedelta(seconds=backoff(d.attempts, retry_after))
+            d.last_error = a.error
+            d.next_attempt_at = at + timedelta(seconds=backoff(d.attempts, a.retry_after))
 
 
 def delivery_summary(session: Session) -> list[dict[str, object]]:
-    """Per channel: pending and sent counts, oldest pending, last error (for `watcher deliveries`)."""
+    """Per channel: pending, sent and failed counts, oldest pending, last error (for
+    `watcher deliveries`). Failed deliveries were refused for their size, for good."""
     from watcher.store.queries import iso
 
     rows = session.execute(
@@ -279,17 +367,20 @@ def delivery_summary(session: Session) -> list[dict[str, object]]:
         .group_by(Delivery.channel_id, Delivery.status)).all()
     out: dict[str, dict[str, object]] = {}
     for channel_id, status, count, oldest, attempts in rows:
-        entry = out.setdefault(channel_id, {"channel": channel_id, "pending": 0, "sent": 0, "oldest_pending": None,
+        entry = out.setdefault(channel_id, {"channel": channel_id, "pending": 0, "sent": 0, "failed": 0,
+                                            "oldest_pending": None,
                                             "max_attempts": 0, "last_error": None, "next_attempt": None})
         entry[status] = count
         if status == "pending":
             entry["oldest_pending"] = iso(oldest)
             entry["max_attempts"] = attempts
     for channel_id, entry in out.items():
-        if entry["pending"]:
+        for status in ("pending", "failed"):  # a waiting retry's error first, else the last refusal
+            if not entry[status] or entry["last_error"]:
+                continue
             last = session.execute(
                 select(Delivery.last_error, Delivery.next_attempt_at)
-                .where(Delivery.channel_id == channel_id, Delivery.status == "pending", Delivery.last_error.is_not(None))
+                .where(Delivery.channel_id == channel_id, Delivery.status == status, Delivery.last_error.is_not(None))
                 .order_by(Delivery.id.desc()).limit(1)).first()
             if last:
                 entry["last_error"], entry["next_attempt"] = last[0], iso(last[1])

@@ -5,7 +5,9 @@ directory (so a user may override any one template and keep the others), then th
 installed package's `watcher/templates` (wheels), then the repository's top-level
 `templates/` (editable installs). Feed content is untrusted: the HTML environment
 autoescapes everything, undefined variables are errors, and the `url` filter lets
-only http(s) links through.
+only http(s) links through. Templates, bundled or the user's, render in Jinja2's
+sandbox: one reaching for Python internals (`cycler.__init__.__globals__`) fails
+with a `TemplateSecurityError` naming its file, and runs nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+import jinja2.sandbox
 
+from watcher.errors import WatcherError
 from watcher.notify.digest import Digest, jurisdiction_counts
 
 HTML_TEMPLATE = "digest.html.j2"
@@ -35,6 +39,10 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f]")
 
 
+class TemplateSecurityError(WatcherError):
+    """A template tried what the sandbox forbids (Python internals, unsafe attributes)."""
+
+
 @dataclass(frozen=True, slots=True)
 class RenderedDigest:
     subject: str
@@ -46,10 +54,20 @@ def render_digest(digest: Digest, templates_dir: str | os.PathLike[str] | None =
     """Render `digest` with the bundled templates, or those of `templates_dir` where it has them."""
     html_env, text_env = environments(_key(templates_dir))
     context = template_context(digest)
-    subject = " ".join(text_env.get_template(SUBJECT_TEMPLATE).render(context).split())
-    text = text_env.get_template(TEXT_TEMPLATE).render(context)
-    html = html_env.get_template(HTML_TEMPLATE).render(context)
+    subject = " ".join(_render(text_env, SUBJECT_TEMPLATE, context).split())
+    text = _render(text_env, TEXT_TEMPLATE, context)
+    html = _render(html_env, HTML_TEMPLATE, context)
     return RenderedDigest(subject=subject or digest.subject, text=_tidy_text(text), html=html)
+
+
+def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+    template = env.get_template(name)
+    try:
+        return template.render(context)
+    except jinja2.sandbox.SecurityError as exc:
+        raise TemplateSecurityError(
+            f"template {template.filename or name} was stopped by the sandbox: {exc}; templates may use "
+            "the variables and filters of templates/README.md, not Python internals") from None
 
 
 def template_context(digest: Digest) -> dict[str, Any]:
@@ -102,8 +120,8 @@ def environments(templates_dir: str | None) -> tuple[jinja2.Environment, jinja2.
         # means an override file added while `watcher run` is up is used at once.
         "cache_size": 0,
     }
-    html = jinja2.Environment(autoescape=True, **common)
-    text = jinja2.Environment(autoescape=False, **common)
+    html = jinja2.sandbox.SandboxedEnvironment(autoescape=True, **common)
+    text = jinja2.sandbox.SandboxedEnvironment(autoescape=False, **common)
     for env in (html, text):
         env.filters.update(FILTERS)
     return html, text

@@ -112,6 +112,7 @@ def _engine(url: str) -> Engine:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"cannot create the directory of the store {path}: {exc}") from None
+            _create_private(path)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "handle_error", _explain_write_failure)
@@ -123,6 +124,20 @@ def _engine(url: str) -> Engine:
                          f"({exc}); for PostgreSQL: pip install 'watcher[postgres]'") from None
     except (SQLAlchemyError, ValueError) as exc:
         raise StoreError(f"cannot use the store URL {display_url(url)}: {_short(exc)}") from None
+
+
+def _create_private(path: str) -> None:
+    """Create the store file readable by its owner only (0600, whatever the umask): it
+    holds everything fetched and the outbox. SQLite gives its -wal and -shm files the
+    database file's mode. An existing file is left as it is."""
+    import os
+
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StoreError(f"cannot create the store {path}: {exc}") from None
 
 
 def _sqlite_path(url: str) -> str:
