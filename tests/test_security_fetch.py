@@ -43,7 +43,9 @@ def connects(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     return seen
 
 
-def fetch(url: str, **kw: Any) -> FetchResult:
+def fetch(url: str, private_redirects: bool = False, **kw: Any) -> FetchResult:
+    if private_redirects:  # passed only when set, so that the other cases run on a fetcher without the key too
+        kw["private_redirects"] = True
     with Fetcher() as f:
         return f.fetch(FetchRequest("s", url, timeout=5, **kw))
 
@@ -86,6 +88,20 @@ def test_headers_are_not_sent_to_another_host_name(server: LocalServer) -> None:
     assert result.error is None and result.body == FEED
     assert [(r.path, r.headers.get("Authorization")) for r in server.requests] == [
         ("/old.xml", TOKEN), ("/new.xml", None)]
+
+
+@pytest.mark.parametrize("private_redirects", [False, True])
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_no_configured_header_reaches_another_origin(server: LocalServer, other: LocalServer, host: str,
+                                                     private_redirects: bool) -> None:
+    """Whether the redirect is refused (the default: the other origin is loopback) or
+    followed (private_redirects), the other origin never sees the headers."""
+    port = other.base_url.rsplit(":", 1)[1]
+    server.set("/old.xml", redirect(f"http://{host}:{port}/new.xml"))
+    other.set("/new.xml", feed_route(FEED))
+    result = fetch(server.url("/old.xml"), headers={"Authorization": TOKEN}, private_redirects=private_redirects)
+    assert [r.headers.get("Authorization") for r in other.requests] == ([None] if private_redirects else [])
+    assert (result.error is None) == private_redirects
 
 
 def test_headers_are_not_sent_from_https_to_http_of_the_same_host() -> None:
