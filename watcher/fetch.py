@@ -50,7 +50,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 import httpcore
 import httpx
@@ -212,23 +212,21 @@ class Fetcher:
     def _fetch_into(self, request: FetchRequest, result: FetchResult, started: float) -> None:
         limits = self.limits
         deadline = started + request.timeout
-        # The configured headers (credentials, often) go to the configured origin only.
-        elsewhere = {"User-Agent": limits.user_agent, "Accept-Encoding": "gzip, deflate"}
+        conditional = {}
         if request.etag:
-            elsewhere["If-None-Match"] = request.etag
+            conditional["If-None-Match"] = request.etag
         if request.last_modified:
-            elsewhere["If-Modified-Since"] = request.last_modified
-        at_home = {**elsewhere, **request.headers}
-        if request.etag:  # after the configured headers, as always
-            at_home["If-None-Match"] = request.etag
-        if request.last_modified:
-            at_home["If-Modified-Since"] = request.last_modified
-        home = _origin(request.url)
+            conditional["If-Modified-Since"] = request.last_modified
+        common = {"User-Agent": limits.user_agent, "Accept-Encoding": "gzip, deflate"}
+        # The configured headers (credentials, often) go to the configured origin only.
+        at_home = {**common, **request.headers, **conditional}
+        elsewhere = {**common, **conditional}
+        home = _origin(urlsplit(request.url))
         url = request.url
         timeout = httpx.Timeout(request.timeout).as_dict()
         for _hop in range(limits.max_redirects + 1):
             parts = urlsplit(url)
-            origin = _origin(url)
+            origin = _origin(parts)
             away = origin != home
             # Only a redirect can lead away from the configured origin (which is
             # trusted, loopback included: sources.yaml is).
@@ -474,9 +472,8 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _pinned = threading.local()
 
 
-def _origin(url: str) -> tuple[str, str, int]:
-    """(scheme, host, port) of `url`, the default port filled in."""
-    parts = urlsplit(url)
+def _origin(parts: SplitResult) -> tuple[str, str, int]:
+    """(scheme, host, port) of a split URL, the default port filled in."""
     scheme = parts.scheme.lower()
     return scheme, (parts.hostname or "").rstrip("."), parts.port or _DEFAULT_PORTS.get(scheme, 0)
 
