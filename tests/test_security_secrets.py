@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote
 import backends
 import pytest
 from conftest import Cli, Workdir, feed_route, rss, source
-from notify_helpers import Receiver, SmtpSink
+from notify_helpers import Receiver, SmtpSink, parts
 
 from watcher import logs
 from watcher.config import parse_config
@@ -130,9 +130,11 @@ def test_a_url_token_reaches_no_store_output_message_or_log(hostile: LocalServer
         outputs["calendar.ics"] = (tmp_path / "cal.ics").read_bytes()
         for post in hook.posts:
             outputs[f"webhook {post.path}"] = post.body
-        for message in smtp.messages:
-            outputs["e-mail digest"] = message.as_bytes()
-    assert any(b"eu-loop" in p.body for p in hook.posts), "the failing section is in the webhook digest"
+        for message in smtp.messages:  # the raw message, and each part decoded (it may be base64)
+            outputs["e-mail digest"] = message.as_bytes() + "\n".join(parts(message).values()).encode()
+    # The "sources failing" sections quote the failing sources' errors.
+    assert any(b"eu-loop" in p.body and b"more than 5 redirects" in p.body for p in hook.posts)
+    assert b"more than 5 redirects" in outputs["e-mail digest"]
     # watcher's own log (httpcore's debug records are not printed: no handler takes them).
     outputs["logs"] = "\n".join(r.getMessage() + repr(r.__dict__) for r in caplog.records if r.name.startswith("watcher"))
     for where, data in outputs.items():
