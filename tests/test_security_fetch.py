@@ -153,10 +153,10 @@ def test_redirect_to_metadata_and_private_addresses_refused_before_connecting(
     assert {a for a, _ in connects} == {"127.0.0.1"}  # only the source itself was connected to
 
 
-@pytest.mark.parametrize("spelling", ["0.0.0.0", "[::ffff:127.0.0.1]", "2130706433", "0x7f.1", "localhost"])
+@pytest.mark.parametrize("spelling", ["0.0.0.0", "[::1]", "[::ffff:127.0.0.1]", "2130706433", "0x7f.1", "localhost"])
 def test_loopback_in_disguise_is_refused(server: LocalServer, other: LocalServer, spelling: str) -> None:
     """Other spellings of this machine: the unspecified address (Linux connects it to
-    loopback), IPv4-mapped IPv6, a decimal and a hex IPv4, and a name resolving to it."""
+    loopback), IPv6 loopback, IPv4-mapped IPv6, a decimal and a hex IPv4, and a name resolving to it."""
     port = other.base_url.rsplit(":", 1)[1]
     server.set("/feed.xml", redirect(f"http://{spelling}:{port}/admin"))
     other.set("/admin", Route(b"<rss>internal</rss>", "application/rss+xml"))

@@ -193,3 +193,16 @@ def test_a_config_problem_quoting_a_short_secret_blanks_it() -> None:
     with pytest.raises(ConfigError) as exc:
         parse_config(text, Path("sources.yaml"), {"K": "x7"})
     assert "x7" not in str(exc.value) and "ftp://h.example/***" in str(exc.value)
+
+
+def test_mask_secrets_blanks_every_form_and_length() -> None:
+    from watcher.secrets import mask_secrets
+
+    secrets = ["p/w d", "p", "long-p-secret"]
+    # Longest first: the long secret goes whole, not as "long-***-secret".
+    assert mask_secrets("x=long-p-secret", secrets) == "x=***"
+    # Percent-encoded in either case of hex digit, or with + for a space.
+    assert mask_secrets("a=p%2Fw%20d&b=p%2fw%20d&c=p%2Fw+d", secrets) == "a=***&b=***&c=***"
+    # A one-character secret is blanked too, wherever it is.
+    assert mask_secrets("up", secrets) == "u***"
+    assert mask_secrets("nothing here", []) == "nothing here"

@@ -19,6 +19,7 @@ MASK = "***"
 # A secret shorter than this is blanked too, but it also blanks ordinary text
 # ("abc" in every word that holds it): the configuration is warned about it.
 WEAK_SECRET_LENGTH = 8
+_LOWER_HEX = re.compile(r"%[0-9A-F]{2}")
 
 
 def secret_pattern(secrets: Iterable[str]) -> re.Pattern[str] | None:
@@ -30,7 +31,9 @@ def secret_pattern(secrets: Iterable[str]) -> re.Pattern[str] | None:
 
 @functools.lru_cache(maxsize=256)
 def _pattern(secrets: frozenset[str]) -> re.Pattern[str] | None:
-    forms = {form for s in secrets for form in (s, quote(s, safe=""), quote(s), quote_plus(s))}
+    encoded = {form for s in secrets for form in (quote(s, safe=""), quote(s), quote_plus(s))}
+    # Percent-encoding may use either case of hex digit (%2f is %2F).
+    forms = set(secrets) | encoded | {_LOWER_HEX.sub(lambda m: m.group().lower(), f) for f in encoded}
     if not forms:
         return None
     return re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)))
