@@ -144,7 +144,9 @@ def test_env_var_substituted(work: Workdir, cli: Cli) -> None:
     work.write_config(text=text)
     env = {"WATCHER_TEST_HOST": "gov.example.org", "WATCHER_TEST_NAME": "ai"}
     config = load_config(work.config, env=env)
-    assert config.source("bad-src").url == "https://gov.example.org/feeds/ai.xml"
+    assert config.source("bad-src").fetch_url == "https://gov.example.org/feeds/ai.xml"
+    # What is stored and shown is the URL as configured: a ${VAR}'s value is a secret.
+    assert config.source("bad-src").url == "https://${WATCHER_TEST_HOST}/feeds/${WATCHER_TEST_NAME}.xml"
     run = cli("check-config", env=env)
     assert run.code == 0, run.err
     assert "2 sources" in run.out
@@ -230,8 +232,8 @@ def test_a_long_config_is_parsed_once(work: Workdir, cache, monkeypatch: pytest.
     assert cached.stat().st_mode & 0o777 == 0o600 and cache.stat().st_mode & 0o777 == 0o700
     # Validation still runs on what the cache gives: ${VAR} from this run's environment.
     work.write_config(text=many_sources(url="https://${WATCHER_TEST_HOST}/feed-{k}.xml"))
-    assert load_config(work.config, env={"WATCHER_TEST_HOST": "a.example"}).sources[5].url == "https://a.example/feed-5.xml"
-    assert load_config(work.config, env={"WATCHER_TEST_HOST": "b.example"}).sources[5].url == "https://b.example/feed-5.xml"
+    assert load_config(work.config, env={"WATCHER_TEST_HOST": "a.example"}).sources[5].fetch_url == "https://a.example/feed-5.xml"
+    assert load_config(work.config, env={"WATCHER_TEST_HOST": "b.example"}).sources[5].fetch_url == "https://b.example/feed-5.xml"
     assert len(parses) == 2
     # One character changed is another text: parsed again, both kept.
     work.write_config(text=text.replace("src-299", "src-29x"))

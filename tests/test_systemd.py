@@ -21,6 +21,16 @@ def test_services_are_hardened(name: str) -> None:
     assert "EnvironmentFile=-/etc/watcher/watcher.env" in text
 
 
+@pytest.mark.parametrize("name", ["watcher.service", "watcher-poll.service", "watcher-digest.service"])
+def test_services_cannot_reach_link_local_metadata(name: str) -> None:
+    """Cloud metadata (169.254.169.254, fe80::/10, AWS's fd00:ec2::254) is denied
+    at the socket level too, whatever a redirect or a channel URL says."""
+    denied = [line.split("=", 1)[1].split() for line in (UNITS / name).read_text().splitlines()
+              if line.startswith("IPAddressDeny=")]
+    assert denied, f"{name} has no IPAddressDeny="
+    assert {"169.254.0.0/16", "fe80::/10", "fd00:ec2::254"} <= {net for line in denied for net in line}
+
+
 def test_long_running_service_restarts_and_reloads() -> None:
     text = (UNITS / "watcher.service").read_text()
     assert "ExecStart=/usr/local/bin/watcher run" in text

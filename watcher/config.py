@@ -21,6 +21,7 @@ from watcher import __version__, jurisdictions
 from watcher.cache import cache_path, read_json, write_json
 from watcher.durations import parse_duration
 from watcher.errors import ConfigError, ConfigProblem
+from watcher.secrets import mask_secrets
 from watcher.sources import Key
 from watcher.vocabulary import TAGS
 
@@ -34,7 +35,13 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 @dataclass(frozen=True, slots=True)
 class SourceConfig:
-    """One configured source. `options` holds the type-specific keys, already validated."""
+    """One configured source. `options` holds the type-specific keys, already validated.
+
+    `url` is the URL as configured, any `${VAR}` left unexpanded: what is stored,
+    shown and used as the base of links. `fetch_url` (the same when there is no
+    `${VAR}`) has the values substituted and is for fetching only; `secrets` are
+    the values substituted into this source (its URL and headers), for
+    `watcher.secrets.mask_secrets`."""
 
     id: str
     name: str
@@ -48,6 +55,13 @@ class SourceConfig:
     headers: Mapping[str, str] = field(default_factory=dict)
     evidence_retention: float = DEFAULT_EVIDENCE_RETENTION
     options: Mapping[str, Any] = field(default_factory=dict)
+    fetch_url: str = ""  # "" means `url`
+    secrets: tuple[str, ...] = ()
+    private_redirects: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.fetch_url:
+            object.__setattr__(self, "fetch_url", self.url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +121,9 @@ SOURCE_KEYS: dict[str, Key] = {
     "timeout": Key(str, "whole-request time limit (default 30s)"),
     "relevance": Key(str, "ai (default): keep only items classified relevant; all: keep everything"),
     "encoding": Key(str, "force a character encoding (e.g. euc-kr) when the site mislabels it"),
-    "headers": Key(dict, "extra HTTP request headers, e.g. {Referer: ...}"),
+    "headers": Key(dict, "extra HTTP request headers, e.g. {Referer: ...}; sent to the URL's own origin only"),
+    "private_redirects": Key(bool, "true: follow redirects to loopback, private or link-local addresses "
+                                   "on another origin (default false: refused)"),
     "evidence_retention": Key(str, "how long to keep the fetched text behind each change (default 365d)"),
 }
 CHANNEL_KEYS: dict[str, Key] = {
@@ -180,9 +196,7 @@ def _parse_config(text: str, file: Path, env: Mapping[str, str]) -> Config:
 def _redacted(problem: ConfigProblem, secrets: list[str]) -> ConfigProblem:
     """A problem whose message quotes a value substituted from ${VAR}: the value is a
     secret as far as watcher knows, so the message shows *** instead."""
-    message = problem.message
-    for secret in sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True):
-        message = message.replace(secret, "***")
+    message = mask_secrets(problem.message, secrets)
     return ConfigProblem(problem.file, _printable(problem.where), _printable(problem.key), _printable(message))
 
 
@@ -359,7 +373,7 @@ class _Validator:
     def source(self, index: int, raw: Any, defaults: dict[str, Any]) -> SourceConfig | None:
         from watcher.sources import source_types
 
-        before = len(self.problems)
+        before, substituted_before = len(self.problems), len(self.substituted)
         checked = self.entry("source", index, raw, source_types(), SOURCE_KEYS, "id, type, url, jurisdiction")
         if checked is None:
             return None
@@ -395,7 +409,7 @@ class _Validator:
             id=values["id"],
             name=values.get("name") or values["id"],
             type=kind.name,
-            url=values["url"],
+            url=raw["url"],  # as configured: `${VAR}` unexpanded
             jurisdictions=codes,
             interval=interval,
             timeout=timeout,
@@ -404,6 +418,9 @@ class _Validator:
             headers=headers,
             evidence_retention=retention,
             options=options,
+            fetch_url=values["url"],
+            secrets=tuple(dict.fromkeys(self.substituted[substituted_before:])),
+            private_redirects=values.get("private_redirects", False),
         )
 
     # -- channels ---------------------------------------------------------

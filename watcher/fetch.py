@@ -16,6 +16,15 @@ next to nothing):
 - ETag / Last-Modified are sent back, and a 304 or a body whose SHA-256 equals
   the stored one is reported as unchanged so the caller skips parsing;
 - redirects are followed by hand, only to http/https, at most `max_redirects`;
+  the source's own `headers` go to its configured origin (scheme, host, port)
+  only, and a redirect to another origin that resolves to a loopback, private,
+  link-local or otherwise non-public address is refused (unless the request
+  allows private redirects); the connection of such a hop is pinned to the
+  addresses that were checked, so a DNS answer that changes between the check
+  and the connection (DNS rebinding) cannot lead it elsewhere;
+- what a result holds is free of the request's secrets: its `url` is the URL
+  as configured (`${VAR}` unexpanded), and a final URL or an error message that
+  quotes a secret has it masked (`watcher.secrets`);
 - the body is streamed and cut off at `max_bytes` *decoded* bytes (a gzip bomb
   is stopped by what it inflates to) and at the whole-request `timeout` (a
   server dripping one byte a second does not beat it, in its headers either:
@@ -27,7 +36,9 @@ from __future__ import annotations
 import codecs
 import functools
 import hashlib
+import ipaddress
 import re
+import socket
 import ssl
 import threading
 import time
@@ -39,7 +50,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 import httpcore
 import httpx
@@ -53,6 +64,7 @@ from watcher.errors import (
     TimeoutFetchError,
     TooLargeFetchError,
 )
+from watcher.secrets import mask_secrets
 
 USER_AGENT = f"watcher/{__version__} (+https://github.com/watcher-ai-regulation/watcher; AI-regulation monitor)"
 
@@ -72,6 +84,12 @@ class FetchLimits:
 
 @dataclass(frozen=True, slots=True)
 class FetchRequest:
+    """One source to fetch. `url` is fetched; `display_url` (default `url`) is what
+    the result reports instead, the URL as configured with `${VAR}` unexpanded;
+    `secrets` are masked in whatever else the result quotes. `headers` are sent
+    to `url`'s origin only; `private_redirects` lets a redirect to another origin
+    reach a non-public address."""
+
     source_id: str
     url: str
     timeout: float = 30.0
@@ -79,6 +97,9 @@ class FetchRequest:
     last_modified: str | None = None
     body_hash: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    display_url: str = ""
+    secrets: tuple[str, ...] = ()
+    private_redirects: bool = False
 
 
 @dataclass(slots=True)
@@ -146,15 +167,17 @@ class Fetcher:
             if transport is None:
                 n = self.limits.per_host
                 loopback = _is_loopback(host)
+                # A proxy from the environment cannot reach this machine's loopback
+                # (the demo's and tests' local server): never send those through it.
+                proxy = None if loopback else _environment_proxy(scheme, host)
                 transport = httpx.HTTPTransport(
                     verify=_tls_context(scheme, trust_env=not loopback),
                     limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
-                    # A proxy from the environment cannot reach this machine's loopback
-                    # (the demo's and tests' local server): never send those through it.
-                    proxy=None if loopback else _environment_proxy(scheme, host),
+                    proxy=proxy,
                     trust_env=not loopback,
                 )
-                _enforce_deadlines(transport)
+                # Through a proxy, the proxy resolves and connects: there is nothing to pin.
+                _enforce_deadlines(transport, pin=proxy is None)
                 self._transports[key] = transport
             return transport
 
@@ -163,6 +186,7 @@ class Fetcher:
         started = time.monotonic()
         result = FetchResult(source_id=request.source_id, url=request.url)
         _deadline.at = started + request.timeout
+        _pinned.hop = None
         try:
             self._fetch_into(request, result, started)
         except FetchError as exc:
@@ -178,25 +202,38 @@ class Fetcher:
             result.error = FetchError(f"{type(exc).__name__}: {_reason(exc)}")
         finally:
             _deadline.at = None
+            _pinned.hop = None
         result.elapsed = time.monotonic() - started
         if result.error is not None:
             result.body = None
+        _without_secrets(result, request)
         return result
 
     def _fetch_into(self, request: FetchRequest, result: FetchResult, started: float) -> None:
         limits = self.limits
         deadline = started + request.timeout
-        headers = {"User-Agent": limits.user_agent, "Accept-Encoding": "gzip, deflate", **request.headers}
+        conditional = {}
         if request.etag:
-            headers["If-None-Match"] = request.etag
+            conditional["If-None-Match"] = request.etag
         if request.last_modified:
-            headers["If-Modified-Since"] = request.last_modified
+            conditional["If-Modified-Since"] = request.last_modified
+        common = {"User-Agent": limits.user_agent, "Accept-Encoding": "gzip, deflate"}
+        # The configured headers (credentials, often) go to the configured origin only.
+        at_home = {**common, **request.headers, **conditional}
+        elsewhere = {**common, **conditional}
+        home = _origin(urlsplit(request.url))
         url = request.url
         timeout = httpx.Timeout(request.timeout).as_dict()
         for _hop in range(limits.max_redirects + 1):
             parts = urlsplit(url)
+            origin = _origin(parts)
+            away = origin != home
+            # Only a redirect can lead away from the configured origin (which is
+            # trusted, loopback included: sources.yaml is).
+            _pinned.hop = (origin[1], origin[2], _redirect_addresses(url, origin)) \
+                if away and not request.private_redirects else None
             transport = self._pool_for(parts.scheme.lower(), parts.netloc.lower())
-            with _stream(transport, url, headers, timeout) as resp:
+            with _stream(transport, url, elsewhere if away else at_home, timeout) as resp:
                 status = resp.status_code
                 if status in (301, 302, 303, 307, 308) and "location" in resp.headers:
                     url = _redirect_target(url, resp.headers["location"])
@@ -237,7 +274,7 @@ class Fetcher:
                 else:
                     result.body = body
                 return
-        raise RedirectFetchError(f"more than {limits.max_redirects} redirects (last: {url})")
+        raise RedirectFetchError(f"more than {limits.max_redirects} redirects (last: {url[:300]})")
 
     def fetch_all(self, requests: Iterable[FetchRequest]) -> Iterator[FetchResult]:
         """Fetch every request, yielding results as they complete (any order).
@@ -400,6 +437,107 @@ class _Pacer:
         return start - now
 
 
+# -- secrets ------------------------------------------------------------------------------
+
+
+def _without_secrets(result: FetchResult, request: FetchRequest) -> None:
+    """Put the URL as configured in `result` and mask the request's secrets in the
+    final URL (a redirect may keep the query that holds a token) and the error."""
+    if request.display_url:
+        result.url = request.display_url
+        if result.final_url == request.url:
+            result.final_url = request.display_url
+    if not request.secrets:
+        return
+    if result.final_url:
+        result.final_url = mask_secrets(result.final_url, request.secrets)
+    if result.error is not None:
+        message = str(result.error)
+        masked = mask_secrets(message.replace(request.url, result.url), request.secrets)
+        if masked != message:
+            result.error.args = (masked,)
+
+
+# -- redirects to non-public addresses ----------------------------------------------------
+# A redirect that leaves the configured origin is checked before it is followed:
+# every address its host resolves to must be public. The connection is then made
+# to one of those checked addresses (the deadline backend below, reading `_pinned`),
+# not to whatever a second DNS lookup would answer: no rebinding between the
+# check and the connection. Through an environment proxy the proxy resolves and
+# connects; the check still runs on what this machine resolves, the pin cannot.
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# The hop in hand of this thread's fetch: (host, port, addresses it may connect to), or None.
+_pinned = threading.local()
+
+
+def _origin(parts: SplitResult) -> tuple[str, str, int]:
+    """(scheme, host, port) of a split URL, the default port filled in."""
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").rstrip("."), parts.port or _DEFAULT_PORTS.get(scheme, 0)
+
+
+def _redirect_addresses(url: str, origin: tuple[str, str, int]) -> tuple[str, ...]:
+    """The addresses `url`'s host resolves to, all public. Raises `RedirectFetchError`
+    naming the first one that is not, and `ConnectFetchError` when the name does not
+    resolve (unless a proxy will resolve it: then it is left to the proxy)."""
+    scheme, host, port = origin
+    try:
+        addresses = public_addresses(host, port)
+    except socket.gaierror as exc:
+        if _environment_proxy(scheme, f"{host}:{port}"):
+            return ()
+        raise ConnectFetchError(f"cannot resolve {host} (redirected to {url[:200]}): {exc.strerror or exc}") from None
+    except NonPublicAddress as exc:
+        shown = host if host == exc.address else f"{host} ({exc.address})"
+        raise RedirectFetchError(
+            f"refused redirect to {shown}: a {exc.kind} address, on another origin than the source's URL "
+            "(set private_redirects: true on the source to allow it)"
+        ) from None
+    return addresses
+
+
+class NonPublicAddress(ValueError):
+    """A host resolved to an address that is not public (`kind` says which sort)."""
+
+    def __init__(self, address: str, kind: str):
+        super().__init__(f"{address} is a {kind} address")
+        self.address = address
+        self.kind = kind
+
+
+def public_addresses(host: str, port: int) -> tuple[str, ...]:
+    """Every address `host` resolves to (an IP literal is its own). Raises
+    `NonPublicAddress` if any is loopback, private, link-local, multicast or
+    otherwise not globally reachable: a name with one such address counts as such."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses = tuple(dict.fromkeys(str(info[4][0]) for info in infos))
+    for address in addresses:
+        if kind := non_public_kind(address):
+            raise NonPublicAddress(address, kind)
+    return addresses
+
+
+def non_public_kind(address: str) -> str | None:
+    """What sort of non-public address `address` is ("loopback", "link-local"...),
+    or None for a public one. IPv6 forms that embed an IPv4 address (mapped,
+    6to4, NAT64, Teredo) are judged by that address too."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    embedded: list[ipaddress.IPv4Address] = []
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = [a for a in (ip.ipv4_mapped, ip.sixtofour, ip.teredo[1] if ip.teredo else None) if a]
+        if ip in _NAT64:
+            embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    for candidate in (ip, *embedded):
+        for kind in ("loopback", "link_local", "unspecified", "multicast", "private", "reserved"):
+            if getattr(candidate, f"is_{kind}"):
+                return kind.replace("_", "-")
+        if not candidate.is_global:
+            return "non-public"
+    return None
+
+
 # -- the whole-request deadline -------------------------------------------------------
 # httpx's timeouts are per socket operation: a server sending one header byte every
 # second never trips them. Each fetch runs in one thread, so the deadline of the fetch
@@ -441,12 +579,29 @@ class _DeadlineStream(httpcore.NetworkStream):
 
 
 class _DeadlineBackend(httpcore.NetworkBackend):
-    def __init__(self) -> None:
+    """Connections under the fetch's deadline; with `pin`, a redirect hop that was
+    checked (`_pinned`) connects only to the addresses its check saw."""
+
+    def __init__(self, pin: bool = False) -> None:
         self._backend = httpcore.SyncBackend()
+        self._pin = pin
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):  # noqa: ANN001, ANN201
-        return _DeadlineStream(self._backend.connect_tcp(host, port, _time_left(timeout, httpcore.ConnectTimeout),
-                                                         local_address, socket_options))
+        hop = getattr(_pinned, "hop", None) if self._pin else None
+        if hop is None:
+            return _DeadlineStream(self._backend.connect_tcp(host, port, _time_left(timeout, httpcore.ConnectTimeout),
+                                                             local_address, socket_options))
+        checked_host, checked_port, addresses = hop
+        if (host.lower().rstrip("."), port) != (checked_host, checked_port) or not addresses:
+            addresses = public_addresses(host, port)  # not the host checked (never expected): check it now
+        failure: Exception | None = None
+        for address in addresses:
+            try:
+                return _DeadlineStream(self._backend.connect_tcp(
+                    address, port, _time_left(timeout, httpcore.ConnectTimeout), local_address, socket_options))
+            except httpcore.ConnectError as exc:
+                failure = exc
+        raise failure or httpcore.ConnectError(f"no address to connect to for {host}")
 
     def connect_unix_socket(self, path, timeout=None, socket_options=None):  # noqa: ANN001, ANN201
         return _DeadlineStream(self._backend.connect_unix_socket(
@@ -456,11 +611,12 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         self._backend.sleep(seconds)
 
 
-def _enforce_deadlines(transport: httpx.HTTPTransport) -> None:
-    """Give the connection pool of `transport` (direct or through a proxy) the deadline backend."""
+def _enforce_deadlines(transport: httpx.HTTPTransport, pin: bool) -> None:
+    """Give the connection pool of `transport` (direct or through a proxy) the deadline
+    backend; with `pin`, one that pins checked redirect hops to their addresses."""
     pool = getattr(transport, "_pool", None)
     if pool is not None and hasattr(pool, "_network_backend"):
-        pool._network_backend = _DeadlineBackend()  # noqa: SLF001
+        pool._network_backend = _DeadlineBackend(pin)  # noqa: SLF001
 
 
 @functools.cache
@@ -476,8 +632,6 @@ def _tls_context(scheme: str, trust_env: bool) -> ssl.SSLContext:
 
 
 def _is_loopback(netloc: str) -> bool:
-    import ipaddress
-
     host = urlsplit("//" + netloc).hostname or ""
     if host == "localhost" or host.endswith(".localhost"):
         return True

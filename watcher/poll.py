@@ -24,6 +24,7 @@ from watcher.config import ChannelConfig, Config, SourceConfig
 from watcher.fetch import Fetcher, FetchRequest, FetchResult
 from watcher.prepare import Prepared, PreparePool, pool_for_cycle, prepare
 from watcher.schedule import next_poll_at
+from watcher.secrets import mask_secrets
 from watcher.store.db import Store
 from watcher.store.writes import (
     BODY_COLUMNS,
@@ -136,8 +137,9 @@ def poll_sources(
             for source in sources:
                 state = states[source.id]
                 requests.append(FetchRequest(
-                    source_id=source.id, url=source.url, timeout=source.timeout, etag=state.etag,
+                    source_id=source.id, url=source.fetch_url, timeout=source.timeout, etag=state.etag,
                     last_modified=state.last_modified, body_hash=state.body_hash, headers=source.headers,
+                    display_url=source.url, secrets=source.secrets, private_redirects=source.private_redirects,
                 ))
             pool = pool_for_cycle(sum(1 for s in states.values() if s.baseline_at is None), workers)
             # Bodies being prepared by the pool, oldest first: (result, future).
@@ -257,6 +259,7 @@ def _succeeded(state: PollState, source: SourceConfig, at: datetime, result: Fet
 def _failed(state: PollState, source: SourceConfig, at: datetime, message: str, result: FetchResult) -> SourceOutcome:
     state.written = FAILURE_COLUMNS
     state.consecutive_failures = (state.consecutive_failures or 0) + 1
+    message = mask_secrets(message, source.secrets)  # stored, shown and sent: never a ${VAR}'s value
     state.last_error = message
     state.last_error_at = at
     state.next_poll_at = next_poll_at(at, source.interval, state.consecutive_failures, result.retry_after,
