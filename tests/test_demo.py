@@ -11,8 +11,7 @@ import pytest
 from conftest import Cli, closed_port
 from sqlalchemy import select
 
-from watcher.config import load_config
-from watcher.demo import DATA, serve_round
+from watcher.demo import demo_config, serve_round
 from watcher.demo.server import LocalServer
 from watcher.poll import poll_sources
 from watcher.store.db import open_store
@@ -39,10 +38,8 @@ NON_AI = {"eu-dsf-2026-1139", "eu-dsf-2026-0944", "msit-press-3186477", "msit-pr
 def demo_run(tmp_path_factory: pytest.TempPathFactory):
     """Both demo rounds polled in-process against the demo's own server and config."""
     db = tmp_path_factory.mktemp("demo") / "demo.db"
-    mp = pytest.MonkeyPatch()
     with LocalServer() as server:
-        mp.setenv("WATCHER_DEMO_URL", server.base_url)
-        config = load_config(DATA / "sources.yaml")
+        config = demo_config(server.base_url)
         with open_store(f"sqlite:///{db}") as store:
             serve_round(server, "round1")
             first = poll_sources(list(config.sources), store)
@@ -53,7 +50,6 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory):
             with store.session() as s:
                 rows = s.execute(select(Change, Item.key).join(Item, Item.id == Change.item_id)).all()
                 changes = [(c.source_id, c.kind, c.baseline, c.relevant, c.title, c.jurisdictions, key) for c, key in rows]
-    mp.undo()
     return first, second, requests2, changes
 
 

@@ -12,6 +12,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,8 +20,21 @@ from watcher.demo.server import LocalServer, Route
 from watcher.errors import WatcherError
 from watcher.poll import PollReport
 
+if TYPE_CHECKING:
+    from watcher.config import Config
+
 DATA = Path(__file__).parent
 _TYPES = {".xml": "application/rss+xml", ".rdf": "application/rdf+xml", ".atom": "application/atom+xml"}
+
+
+def demo_config(base_url: str) -> Config:
+    """The demo's configuration with its server's address written in. The address is
+    not a secret, so it is not a `${VAR}`: every `${VAR}` value is masked wherever
+    watcher shows a URL, and the demo's links should stay links."""
+    from watcher.config import parse_config
+
+    path = DATA / "sources.yaml"
+    return parse_config(path.read_text(encoding="utf-8").replace("{DEMO_URL}", base_url), path, os.environ)
 
 
 def serve_round(server: LocalServer, round_name: str) -> None:
@@ -30,8 +44,7 @@ def serve_round(server: LocalServer, round_name: str) -> None:
 
 
 def run_demo(keep: str | None = None) -> None:
-    from watcher.cli import _emit_changes
-    from watcher.config import load_config
+    from watcher.cli.output import emit_changes
     from watcher.poll import poll_sources
     from watcher.store.db import open_store
     from watcher.store.queries import ChangeFilter, change_as_dict, find_changes
@@ -43,8 +56,7 @@ def run_demo(keep: str | None = None) -> None:
     if db.exists():
         db.unlink()
     with LocalServer() as server:
-        os.environ["WATCHER_DEMO_URL"] = server.base_url
-        config = load_config(DATA / "sources.yaml")
+        config = demo_config(server.base_url)
         click.secho(f"Serving {len(config.sources)} sample feeds on {server.base_url} (no network needed).", bold=True)
         with open_store(f"sqlite:///{db}") as store:
             serve_round(server, "round1")
@@ -66,7 +78,7 @@ def run_demo(keep: str | None = None) -> None:
     fresh = [r for r in rows if not r["baseline"]]
     click.echo()
     click.secho("What changed since the baseline:", bold=True)
-    _emit_changes(fresh, "table")
+    emit_changes(fresh, "table")
     click.echo()
     click.echo(f"{len(rows) - len(fresh)} baseline items are queryable too; {hidden} items classified "
                "not about AI governance are stored but hidden (see them with --all).")
