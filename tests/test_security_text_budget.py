@@ -1,8 +1,10 @@
-"""Issue 22, point 1, for the classify and diff stages: kilobytes on the wire must not
-cost minutes of CPU. Each hostile input below took tens of seconds at 3bd5181 (the
-date stage scanned the text before every date; a cue ending in an unbounded run was
-tried at every start of a long run; difflib compared 20,000 lines edited throughout);
-the timeouts make such a regression fail fast instead of running for minutes.
+"""Issue 22, point 1, for the classify and diff stages (and markup to text): kilobytes
+on the wire must not cost minutes of CPU. Each hostile input below took tens of
+seconds at 3bd5181 (the date stage scanned the text before every date; a cue ending
+in an unbounded run was tried at every start of a long run; tag patterns read to the
+end of the text from every unclosed "<"; difflib compared 20,000 lines edited
+throughout); the timeouts make such a regression fail fast instead of running for
+minutes.
 
 The classifier reads at most MAX_TITLE_CHARS of a title and MAX_TEXT_CHARS of a text;
 the payload tests lift those caps (and MAX_DATES) so that they prove the algorithms
@@ -13,9 +15,11 @@ from __future__ import annotations
 
 import difflib
 import gzip
+import html
 import re
 import time
 from re import _parser as sre_parse  # type: ignore[attr-defined]
+from xml.sax.saxutils import escape as xml_escape
 
 import pytest
 import yaml
@@ -26,9 +30,10 @@ import watcher.classify
 import watcher.classify.dates
 from watcher.classify import classify_item
 from watcher.classify.lexicon import LEXICON_DIR, get_lexicon
-from watcher.demo.server import LocalServer
+from watcher.demo.server import LocalServer, Route
 from watcher.diff import StoredItem, diff_items, fingerprint, unified_diff
 from watcher.sources import ParsedItem
+from watcher.text import html_to_text
 
 EFFECTIVE = "AI Act effective January 2027 "  # the issue's payload: 64 s at 160k characters
 PROSE = "The AI Act applies from 2 August 2026. "  # 32 s at 320k characters
@@ -146,6 +151,66 @@ def _cues(node: object, where: str) -> list[tuple[str, str]]:
     if isinstance(node, list):
         return [c for value in node for c in _cues(value, where)]
     return [(where, node)] if isinstance(node, str) else []
+
+
+# -- markup to text: linear in the markup -------------------------------------------------------
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("unit", ["<a", "<p ", "<script>x", "<style>", "<style><script></style>"])
+def test_unclosed_tags_become_text_in_linear_time(unit: str) -> None:
+    """Every try of a tag pattern read to the end of the text from a "<" that no ">"
+    follows (5.7 s for 80,000 characters of "<a"), and the script pattern from every
+    opening tag left unclosed."""
+    assert html_to_text(repeated(unit, 400_000) + " AI Act").endswith("AI Act")
+
+
+# html_to_text's regexes at 3bd5181, used there with re.sub (quadratic on hostile markup).
+_OLD_TAG, _OLD_SCRIPT = re.compile(r"<[^>]*>"), re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
+_OLD_BLOCK = re.compile(
+    r"<\s*/?\s*(?:br|hr|p|div|li|ul|ol|dl|dt|dd|h[1-6]|tr|table|thead|tbody|section|article|header|footer"
+    r"|nav|aside|main|blockquote|pre|figure|figcaption|caption|address|form|fieldset)\b[^>]*>",
+    re.I,
+)
+_OLD_CELL = re.compile(r"<\s*/?\s*(?:td|th)\b[^>]*>", re.I)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_markup_becomes_the_same_text_as_with_the_plain_regexes(seed: int) -> None:
+    import random
+
+    from watcher.text import normalise_text
+
+    def plain(markup: str) -> str:  # html_to_text as it was
+        if "<" not in markup and "&" not in markup:
+            return normalise_text(markup)
+        markup = _OLD_CELL.sub(" ", _OLD_BLOCK.sub("\n", _OLD_SCRIPT.sub(" ", markup)))
+        return normalise_text(html.unescape(_OLD_TAG.sub("", markup)))
+
+    rng = random.Random(seed)
+    atoms = ["<script>", "</script>", "<SCRIPT x=1>", "</Script >", "<style>", "</style>", "<scripts>", "<p>",
+             "</p >", "<br/>", "<td>", "<", ">", "AI", " ", "\n", "&amp;", "<a href='x'>", "</a>", "<p", "</ script>"]
+    for _ in range(3_000):
+        markup = "".join(rng.choice(atoms) for _ in range(rng.randint(0, 25)))
+        assert html_to_text(markup) == plain(markup), markup
+
+
+@pytest.mark.timeout(30)
+def test_a_feed_entry_of_unclosed_tags_polls_quickly(server: LocalServer, work: Workdir, cli: Cli) -> None:
+    description = xml_escape("AI Act guidance " + "<a" * 150_000)
+    rss = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Ministry</title>'
+           "<link>http://127.0.0.1/</link><description>News</description>"
+           '<item><guid isPermaLink="false">n1</guid><title>AI Act guidance</title>'
+           f"<link>http://127.0.0.1/n1</link><description>{description}</description></item></channel></rss>")
+    body = gzip.compress(rss.encode(), mtime=0)
+    assert len(body) < 2_000
+    server.set("/feed.xml", Route(body, "application/rss+xml", headers={"Content-Encoding": "gzip"}))
+    work.write_config([page_source("ministry", server.url("/feed.xml"), "feed", "EU")])
+    started = time.monotonic()
+    poll_ok(cli)
+    assert time.monotonic() - started < 15  # ~1 s; ~50 s at 3bd5181
+    [change] = cli.changes()
+    assert change["title"] == "AI Act guidance"
 
 
 # -- diff: bounded in time and size ------------------------------------------------------------
