@@ -93,10 +93,13 @@ def _summary(lines: Iterable[str], limit: int = 400) -> str:
         if line.startswith(("+", "-")) and line[1:].strip():
             (added if line[0] == "+" else removed).append(line[1:].strip())
     parts = []
+    # Each line shown is cut first: folding the whitespace of a 12 MB line held millions of words.
     if added:
-        parts.append(f"Added {len(added)} line{'s' * (len(added) != 1)}: " + " / ".join(added[:3]))
+        parts.append(f"Added {len(added)} line{'s' * (len(added) != 1)}: "
+                     + " / ".join(line[: 2 * limit] for line in added[:3]))
     if removed:
-        parts.append(f"Removed {len(removed)} line{'s' * (len(removed) != 1)}: " + " / ".join(removed[:3]))
+        parts.append(f"Removed {len(removed)} line{'s' * (len(removed) != 1)}: "
+                     + " / ".join(line[: 2 * limit] for line in removed[:3]))
     return one_line("; ".join(parts) or "Whitespace or layout changed", limit)
 
 
