@@ -94,9 +94,9 @@ def test_the_scan_agrees_with_finditer_on_random_patterns(pattern: str, text: st
     assert hits.count("f") == len(compiled.findall(text))
 
 
-def test_a_text_the_engine_folds_differently_is_scanned_by_the_regex() -> None:
+def test_a_text_the_engine_folds_differently_is_scanned_as_the_engine_folds_it() -> None:
     """The long s (ſ) matches "s" case-insensitively in the regex engine, but
-    str.lower leaves it as it is: such a text must not go through the automaton."""
+    str.lower leaves it as it is: the scan lowers it as the engine folds it."""
     compiled = re.compile("sandbox", re.IGNORECASE)
     scanner = Scanner({"f": (compiled, ["sandbox"])})
     text = "a regulatory \u017fandbox"

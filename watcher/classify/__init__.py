@@ -20,7 +20,12 @@ from watcher.classify.relevance import is_relevant
 from watcher.classify.tags import detect_tags
 from watcher.classify.text import normalise
 
-__all__ = ["Classification", "classify_item"]
+__all__ = ["MAX_TEXT_CHARS", "MAX_TITLE_CHARS", "Classification", "classify_item"]
+
+# What the classifier reads of an item: the headline and the opening of the text
+# carry what a change is; a hostile page of megabytes costs no more than this.
+MAX_TITLE_CHARS = 1_000
+MAX_TEXT_CHARS = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +60,12 @@ def classify_item(
     `published` is the item's date (ISO string, date or datetime), used to resolve
     relative dates ("from August next year", "12월 22일까지"). An item that is not
     relevant carries no jurisdictions, tags or dates. Jurisdictions and tags come
-    sorted; dates sorted by (date, kind). Pure and thread-safe.
+    sorted; dates sorted by (date, kind). Pure and thread-safe. Only the first
+    MAX_TITLE_CHARS of the title and MAX_TEXT_CHARS of the text are read.
     """
     lex = get_lexicon()
-    title_n = normalise(title or "")
-    text_n = normalise(text or "")
+    title_n = _normalised_head(title or "", MAX_TITLE_CHARS)
+    text_n = _normalised_head(text or "", MAX_TEXT_CHARS)
     # The title ends with a sentence break so that its cues and dates do not bleed
     # into the first sentence of the text.
     full = f"{title_n}\n{text_n}" if text_n else title_n
@@ -74,3 +80,9 @@ def classify_item(
         tags=detect_tags(hits, lex, has_effective),
         dates=dates,
     )
+
+
+def _normalised_head(s: str, limit: int) -> str:
+    """The first `limit` characters of `s`, normalised (cut before, so the cost is
+    bounded, and after, since NFKC can lengthen a text)."""
+    return normalise(s[:limit])[:limit]

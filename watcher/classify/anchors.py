@@ -11,14 +11,15 @@ spent ~150 ns on each CJK character: it searches a trie node's children one by o
 and thousands of Han and Hangul characters start some prefix.) The family's own
 regex then runs anchored at those positions only (`Pattern.match(text, pos)`, which
 sees the text before `pos` for ``\\b`` and look-behinds), in order, skipping overlaps:
-the same matches as `Pattern.finditer`, at a fraction of the cost.
+the same matches as `Pattern.finditer`, at a fraction of the cost. One try reads at
+most MAX_CUE_CHARS of the text, so a hostile text costs time linear in its length.
 
 Exactness rests on the prefixes being complete: `literal_prefixes` gives up (None)
 on anything it does not understand, and a family with such a cue is scanned by its
-regex as before. A text whose lower-casing is not one character per character, or
-that holds a character the regex engine folds to a prefix's letter while
-`str.lower` does not (the Kelvin sign, the long s ...), is scanned by the regexes
-too. tests/test_classify_anchors.py checks every family on every labelled corpus.
+regex as before. Characters the regex engine folds to a prefix's letter while
+`str.lower` does not (the long s, the dotless i, İ) are lowered as the engine folds
+them (`_fold_table`). tests/test_classify_anchors.py checks every family on every
+labelled corpus.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ from typing import Any
 # each, for 4,300 prefixes instead of 2,300 (same load time, +0.3 MB).
 PREFIX_LEN = 12
 _MAX_PREFIXES = 512  # per cue: beyond, the prefixes are cut shorter
+# The most text one try of a cue reads from where it starts. The lexicons' bounded
+# cues match at most 116 characters (tests/test_security_text_budget.py checks they
+# stay well within); a few end in an unbounded run ("(?:\\S+ ){0,2}", "[A-Z][\\w.&-]*"),
+# which, tried at every start of a long run of such characters, cost quadratic time.
+MAX_CUE_CHARS = 300
 
 # One element of a regex: the literal strings it can match, each with `cut` telling
 # whether what follows it is unknown (the prefix ends there).
@@ -266,15 +272,36 @@ def _class_end(p: str, i: int) -> int:
 # -- the scan ----------------------------------------------------------------------------
 
 
-def _fold_risks(prefix_chars: set[str]) -> re.Pattern[str]:
-    """Characters the regex engine matches case-insensitively to a prefix character
-    while `str.lower` does not lower them to it (e.g. K KELVIN SIGN and k)."""
-    risky: set[str] = set()
+# The one character whose lower case is two (i and a combining dot above).
+_LONG_LOWER = "\u0130"
+
+
+def _fold_table(prefix_chars: set[str]) -> tuple[dict[int, str], re.Pattern[str]]:
+    """How to lower a text so the automaton sees what the regex engine matches.
+
+    Some characters match a prefix character case-insensitively in the engine
+    while `str.lower` does not lower them to it (the long s and s, the dotless i
+    and i), and İ lowers to two characters, which would shift every position after
+    it. Each is mapped to the one prefix character it matches (İ to a character no
+    prefix holds when it matches none): a text holding such characters is scanned
+    like any other. The rest, characters matching several prefix characters, are
+    returned as a pattern: a text holding one is scanned by the regexes."""
+    matches: dict[str, set[str]] = {_LONG_LOWER: set()}  # character -> prefix characters it matches
     for c in prefix_chars:
-        for probe in _foldable_to(c):
-            if probe.lower() != c:
-                risky.add(probe)
-    return re.compile("[" + "".join(re.escape(c) for c in sorted(risky)) + "]" if risky else r"(?!x)x")
+        for probe in _foldable_to(c) | {_LONG_LOWER}:
+            if re.fullmatch(re.escape(c), probe, re.IGNORECASE):
+                matches.setdefault(probe, set()).add(c)
+    table: dict[int, str] = {}
+    several: list[str] = []
+    for x, cs in sorted(matches.items()):
+        if cs <= {x.lower()} and len(x.lower()) == 1:
+            continue  # str.lower already gives what it matches
+        if len(cs) > 1:
+            several.append(x)
+        else:
+            table[ord(x)] = next(iter(cs), "\x00")
+    risky = "[" + "".join(re.escape(c) for c in several) + "]" if several else r"(?!x)x"
+    return table, re.compile(risky)
 
 
 def _foldable_to(c: str) -> set[str]:
@@ -340,11 +367,12 @@ class Scanner:
             # The standard match kind reports every occurrence of every prefix,
             # overlapping ones included, as (prefix index, start, end) in characters.
             self._automaton = ahocorasick_rs.AhoCorasick(list(by_prefix))
-        self._risky = _fold_risks({c for prefix in by_prefix for c in prefix})
+        self._fold, self._risky = _fold_table({c for prefix in by_prefix for c in prefix})
+        self._folded = re.compile("[" + "".join(re.escape(chr(o)) for o in sorted(self._fold)) + "]")
 
     def scan(self, text: str) -> Hits:
         """Where each anchored family can match in `text` (one pass)."""
-        lowered = text.lower()
+        lowered = (text.translate(self._fold) if self._folded.search(text) else text).lower()
         if self._automaton is None or len(lowered) != len(text) or self._risky.search(text):
             return Hits(self, text, None)
         starts: list[list[int]] = [[] for _ in self.index]
@@ -403,7 +431,7 @@ class Hits:
         for pos in positions:
             if pos < end:
                 continue
-            m = pattern.match(text, pos)
+            m = pattern.match(text, pos, pos + MAX_CUE_CHARS)
             if m is not None:
                 yield m
                 end = max(m.end(), pos + 1)
@@ -420,7 +448,7 @@ class Hits:
             start = positions[i]
             if start > stop:
                 break
-            m = pattern.match(text, start, stop)
+            m = pattern.match(text, start, min(stop, start + MAX_CUE_CHARS))
             if m is not None:
                 return m
         return None

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 import threading
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from watcher.classify.anchors import Hits
+from watcher.classify.anchors import MAX_CUE_CHARS, Hits
 from watcher.classify.lexicon import CuePair, Lexicon, month_names
 from watcher.classify.text import is_cjk
 
@@ -37,6 +38,9 @@ _KDIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"�
 _LATIN_WINDOW = 70  # how far (characters) a cue may sit from the date it qualifies
 _CJK_WINDOW = 30
 _YEAR_ONLY_WINDOW = 8  # a bare year needs its cue right beside it ("2026년 시행")
+# Candidate dates read per item, in text order: an official text states a few dozen;
+# thousands are a hostile page, whose cost must stay bounded.
+MAX_DATES = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +150,14 @@ _BARE_DAY = -99  # "15일부터": a day of the dateline's month (or of the next 
 _TODAY = -98  # "오늘부터": the dateline itself
 _SAME = -97  # "by the same date": the date before it
 _LIST_GAP = re.compile(r"^\s*(?:,|과|와|및|and|or|や|と|和|及)\s*$", re.I)
+# Longer than any text `_LIST_GAP` or `_RANGE` match in normalised text (one space
+# each side of the word, a weekday in brackets): a longer gap is not read at all.
+_GAP_REACH = 40
+
+
+def _is_gap(gap: re.Pattern[str], full: str, start: int, end: int) -> bool:
+    """Whether `full[start:end]`, the text between two dates, is all `gap` matches."""
+    return end - start <= _GAP_REACH and gap.match(full[start:end]) is not None
 
 
 def _num(s: str) -> int:
@@ -335,6 +347,8 @@ def _find(hits: Hits, lex: Lexicon) -> list[_Found]:
             if 1 <= mon <= 12:
                 f = _Found(f.start, f.end, _iso(int(prev.value[:4]), mon, day), False)
         kept.append(f)
+        if len(kept) == MAX_DATES:
+            break
     return kept
 
 
@@ -399,12 +413,35 @@ def _distance(pair: CuePair, prefix: str, suffix: str, window: int) -> int | Non
     return best
 
 
-def _sentence(full: str, start: int, end: int) -> tuple[int, int]:
-    s = 0
-    for m in _SENTENCE_END.finditer(full, 0, start):
-        s = m.end()
-    stop = _SENTENCE_END.search(full, end)
-    return s, (stop.start() if stop else len(full))
+class _Sentences:
+    """The sentences of a text, from one scan: each date finds its own by bisection
+    (scanning the text before every date made many dates cost quadratic time)."""
+
+    def __init__(self, full: str) -> None:
+        self.full = full
+        breaks = [m.span() for m in _SENTENCE_END.finditer(full)]
+        self._starts = [a for a, _ in breaks]
+        self._ends = [b for _, b in breaks]
+        self._found: dict[tuple[int, int, int], bool] = {}
+
+    def around(self, start: int, end: int) -> tuple[int, int]:
+        """(start, end) of the sentence holding the date `full[start:end]`."""
+        i = bisect_right(self._ends, start)  # the breaks before the date
+        s = self._ends[i - 1] if i else 0
+        j = bisect_left(self._starts, end)  # the first break after it
+        if j and self._ends[j - 1] > end:
+            # A "..." begun by the date's own dot ("from Jan..."): read on from its end.
+            stop = _SENTENCE_END.search(self.full, end)
+            return s, stop.start() if stop else len(self.full)
+        return s, self._starts[j] if j < len(self._starts) else len(self.full)
+
+    def has(self, pattern: re.Pattern[str], s: int, e: int) -> bool:
+        """Whether `pattern` matches in the sentence `full[s:e]`, searched once per sentence."""
+        key = (id(pattern), s, e)
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = pattern.search(self.full, s, e) is not None
+        return found
 
 
 def _dateline(found: list[_Found], full: str, body_start: int) -> date | None:
@@ -436,23 +473,27 @@ def extract_dates(
     base = parse_published(published) or _dateline(found, full, body_start)
     delay = lex.tags["delay"]
     window = _CJK_WINDOW if is_cjk(full) else _LATIN_WINDOW
+    sentences = _Sentences(full)
     out: set[tuple[str, str]] = set()
     old_end = -1  # end of the last date dropped as the old date of a change
     for i, f in enumerate(found):
         value = _resolve(f, base)
         if value is None:
             continue
-        if old_end >= 0 and _LIST_GAP.match(full[old_end : f.start]):
+        if old_end >= 0 and _is_gap(_LIST_GAP, full, old_end, f.start):
             # "instead of August 2026 and August 2027": the whole list is old.
             old_end = f.end
             continue
-        s, e = _sentence(full, f.start, f.end)
-        prefix, suffix = full[s : f.start], full[f.end : e]
+        s, e = sentences.around(f.start, f.end)
+        # Cues are read within MAX_CUE_CHARS of the date (no cue is longer), not the whole
+        # sentence: a long one costs each of its dates no more than that.
+        prefix = full[max(s, f.start - MAX_CUE_CHARS) : f.start]
+        suffix = full[f.end : min(e, f.end + MAX_CUE_CHARS)]
         prev = found[i - 1] if i else None
-        if prev is not None and prev.start >= s and _RANGE.match(full[prev.end : f.start]):
+        if prev is not None and prev.start >= s and _is_gap(_RANGE, full, prev.end, f.start):
             # The end of a period: what qualifies it is what precedes the period
             # ("意見募集期間は D1から D2まで"), not the range word before it.
-            prefix = full[s : prev.start]
+            prefix = full[max(s, prev.start - MAX_CUE_CHARS) : prev.start]
         if lex.date_old.search(prefix.rstrip()):
             old_end = f.end
             continue
@@ -461,7 +502,7 @@ def extract_dates(
         nxt = found[i + 1] if i + 1 < len(found) else None
         if nxt is not None and nxt.start < e:
             between = full[f.end : nxt.start]
-            if _RANGE.match(between) or (lex.date_transition.match(between) and delay.search(full[s:e])):
+            if _RANGE.match(between) or (lex.date_transition.match(between) and sentences.has(delay, s, e)):
                 # The start of a period ("comments from D1 to D2") or the old date of a
                 # postponement ("from D1 to D2"): only the second date counts.
                 continue
@@ -480,7 +521,7 @@ def extract_dates(
         # Ties go to the first kind of this order: "have until D to comply" is effective.
         scored = [(d, rank, kind) for rank, (kind, d) in enumerate(dists.items()) if d is not None]
         if not scored:
-            if f.relative is not None and f.relative[0] == _BARE_DAY and lex.took_effect.search(full, s, e):
+            if f.relative is not None and f.relative[0] == _BARE_DAY and sentences.has(lex.took_effect, s, e):
                 # "韓国で22日、… が施行された": the day the rules took effect.
                 out.add((value, EFFECTIVE))
             continue
@@ -491,7 +532,7 @@ def extract_dates(
             f.relative is not None
             and f.relative[0] == _BARE_DAY
             and d > _YEAR_ONLY_WINDOW
-            and not lex.took_effect.search(full, s, e)
+            and not sentences.has(lex.took_effect, s, e)
         ):
             # "정부는 3일 ... 시행한다": a bare day away from its cue is the day of the
             # news, unless the news is that the rules took effect that day.

@@ -20,7 +20,13 @@ from typing import Any
 
 import yaml
 
-from watcher.classify.anchors import Scanner, closing_paren, family_prefixes, top_level
+from watcher.classify.anchors import (
+    MAX_CUE_CHARS,
+    Scanner,
+    closing_paren,
+    family_prefixes,
+    top_level,
+)
 from watcher.classify.patterns import PatternCache
 from watcher.vocabulary import TAGS  # the nine tags, defined once for the whole package
 
@@ -101,7 +107,7 @@ def identify(lex: Lexicon, text: str, start: int, end: int) -> JurisdictionCue |
     """Which jurisdiction cue produced the mention `text[start:end]` (first in priority)."""
     fallback = None
     for pattern, cue in lex.jurisdiction_cues[text[start : start + 1].lower()]:
-        m = pattern.match(text, start)
+        m = pattern.match(text, start, start + MAX_CUE_CHARS)
         if m is not None:
             if m.end() == end:
                 return cue

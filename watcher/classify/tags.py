@@ -13,14 +13,18 @@ _AFTER = 60
 # amending bill (법 개정안 … 통과, 法案に署名 are laws passed).
 _DRAFT_TEXT = re.compile(r"\bdraft\b|草案|초안|素案|原案|意见稿|意見稿", re.I)
 _SENTENCE_END = re.compile(r"[。！？!?;；\n]|\.(?=\s)")
+# How far (characters) either side of a cue its sentence is read: a text without
+# sentence breaks costs each cue no more than this.
+_SENTENCE_REACH = 400
 
 
 def _sentence(full: str, start: int, end: int) -> tuple[int, int]:
-    s = 0
-    for m in _SENTENCE_END.finditer(full, max(0, start - 400), start):
+    """The sentence around `full[start:end]`, cut at _SENTENCE_REACH either side."""
+    s = max(0, start - _SENTENCE_REACH)
+    for m in _SENTENCE_END.finditer(full, s, start):
         s = m.end()
-    stop = _SENTENCE_END.search(full, end)
-    return s, (stop.start() if stop else len(full))
+    stop = _SENTENCE_END.search(full, end, end + _SENTENCE_REACH)
+    return s, (stop.start() if stop else min(len(full), end + _SENTENCE_REACH))
 
 
 def _has_cue(hits: Hits, lex: Lexicon, tag: str) -> bool:
