@@ -115,12 +115,10 @@ def bound_sizes(parsed: ParseResult) -> None:
     """Cut each item's text and title and the evidence to the budget's sizes, in place:
     diff, classify, store and notify all see at most that much of any one item."""
     for item in parsed.items:
-        if len(item.text) > MAX_ITEM_TEXT:
-            item.text = cut_text(item.text, MAX_ITEM_TEXT)
+        item.text = cut_text(item.text, MAX_ITEM_TEXT)
         if len(item.title) > MAX_TITLE:
             item.title = item.title[: MAX_TITLE - 1] + "…"
-    if len(parsed.evidence_text) > MAX_EVIDENCE_TEXT:
-        parsed.evidence_text = cut_text(parsed.evidence_text, MAX_EVIDENCE_TEXT)
+    parsed.evidence_text = cut_text(parsed.evidence_text, MAX_EVIDENCE_TEXT)
 
 
 def classify_for_source(

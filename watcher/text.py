@@ -13,7 +13,8 @@ _BLOCK = re.compile(
     re.I,
 )
 _CELL = re.compile(r"<\s*/?\s*(?:td|th)\b[^>]*>", re.I)
-_SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
+_SCRIPT_START = re.compile(r"<(script|style)\b", re.I)
+_SCRIPT_END = {"script": re.compile(r"</script\s*>", re.I), "style": re.compile(r"</style\s*>", re.I)}
 # Runs of spaces to fold into one; a lone ASCII space, by far the commonest, is not
 # matched at all (replacing it with itself made every string anew).
 _OTHER_SPACES = "\t\f\v\u00a0\u3000"  # folded like " "; the first three are its ASCII ones
@@ -33,10 +34,39 @@ def html_to_text(markup: str) -> str:
     there would split CJK words: <em>人工</em>智能 is 人工智能)."""
     if "<" not in markup and "&" not in markup:
         return normalise_text(markup)
-    markup = _SCRIPT.sub(" ", markup)
+    # Every tag ends with ">": past the last one no pattern can match, and a pattern
+    # tried there would scan to the end from each "<" (100,000 of them: minutes).
+    end = markup.rfind(">") + 1
+    markup, rest = markup[:end], markup[end:]
+    markup = _without_scripts(markup)
     markup = _BLOCK.sub("\n", markup)
     markup = _CELL.sub(" ", markup)
-    return normalise_text(html.unescape(_TAG.sub("", markup)))
+    return normalise_text(html.unescape(_TAG.sub("", markup) + rest))
+
+
+def _without_scripts(markup: str) -> str:
+    """`markup` with each <script>/<style> element up to its end tag replaced by a space
+    (an element never closed is left, its tags removed later): one pass, where a lazy
+    regex would search for the end tag again from each unclosed start tag."""
+    out: list[str] = []
+    pos = 0
+    unclosed: set[str] = set()
+    while (m := _SCRIPT_START.search(markup, pos)) is not None:
+        name = m.group(1).lower()
+        close = None if name in unclosed else _SCRIPT_END[name].search(markup, m.end())
+        if close is None:
+            unclosed.add(name)  # no end tag after this one: none after a later one either
+            if len(unclosed) == len(_SCRIPT_END):
+                break
+            out.append(markup[pos:m.end()])
+            pos = m.end()
+            continue
+        out.append(markup[pos:m.start()] + " ")
+        pos = close.end()
+    if not out:
+        return markup
+    out.append(markup[pos:])
+    return "".join(out)
 
 
 def normalise_text(text: str) -> str:

@@ -76,15 +76,16 @@ class PageListSource(SourceType, name="page-list"):
         assert fetched.body is not None
         text, _ = decode_body(fetched.body, fetched.content_type, source.encoding)
         base = fetched.final_url or source.url
+        warning = None
         if "item_pattern" in source.options:
             items = _pattern_items(text, base, source.options["item_pattern"], source.options.get("item_url"))
             what = f"item_pattern matched nothing on the page ({len(text):,} characters)"
         else:
-            items = _selector_items(text, base, source.options["items"])
+            items, warning = _selector_items(text, base, source.options["items"])
             what = f"selector '{source.options['items']}' matched nothing on the page"
         if not items:
             raise ParseError(what + "; a soft block (rate limit, bot challenge) or a site redesign")
-        return ParseResult(items=_unique(items), evidence_text=text)
+        return ParseResult(items=_unique(items), warning=warning, evidence_text=text)
 
 
 def _link(href: str, base: str) -> str:
@@ -102,8 +103,8 @@ def _is_message_row(row: LexborNode) -> bool:
     return len(cells) == 1 and (cells[0].attributes.get("colspan") or "1").strip() not in ("", "1")
 
 
-def _selector_items(text: str, base: str, selector: str) -> list[ParsedItem]:
-    tree = parse_html(text)
+def _selector_items(text: str, base: str, selector: str) -> tuple[list[ParsedItem], str | None]:
+    tree, warning = parse_html(text)
     items = []
     for row in select(tree, selector)[:MAX_ITEMS]:
         link = url = None
@@ -120,7 +121,7 @@ def _selector_items(text: str, base: str, selector: str) -> list[ParsedItem]:
         title = normalise_text(" ".join((link.text() if link is not None else "").split())) or " ".join(row_text.split())
         key = url or "text:" + " ".join(row_text.split())[:500]
         items.append(ParsedItem(key=key, title=title[:1000], url=url, published=find_date(row_text), text=""))
-    return items
+    return items, warning
 
 
 def _pattern_items(text: str, base: str, pattern: str, item_url: str | None) -> list[ParsedItem]:
