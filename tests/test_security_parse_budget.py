@@ -86,6 +86,22 @@ def test_deeply_nested_html_is_flattened_and_polls_in_seconds(server: LocalServe
 
 
 @pytest.mark.timeout(120)
+def test_listing_rows_nested_in_rows_are_read_to_a_budget(server: LocalServer, work: Workdir, cli: Cli) -> None:
+    """Each of 500 rows nested in one another holds the 4 MB text at the bottom: reading
+    every row's text read the page 500 times over."""
+    rows = "<div class='row'><a href='/notice/1'>AI Act notice</a>" * 500
+    body = f"<html><body>{rows}{'The AI Act applies. ' * 200_000}{'</div>' * 500}</body></html>".encode()
+    server.set("/rows.html", gzipped(body, "text/html; charset=utf-8"))
+    work.write_config([source("rows", server.url("/rows.html"), "EU", type="page-list", items="div.row"),
+                       healthy(server)])
+    run = poll(work)
+    within_budget(run)
+    row = cli.sources()["rows"]
+    assert row["last_error"] is None and row["items"] == 1, row
+    assert "the rows' text passed 10,000,000 characters" in row["warning"]
+
+
+@pytest.mark.timeout(120)
 def test_feedparser_fallback_refuses_what_would_cost_minutes(server: LocalServer, work: Workdir, cli: Cli) -> None:
     """18.9 MB of nested elements in one description (18.5 KB gzipped) took the feedparser
     fallback 109 s at 1.0 GB peak RSS; under the size cap, nesting past the depth limit

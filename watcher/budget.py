@@ -31,6 +31,9 @@ MAX_PDF_PAGES = 300
 FEED_FALLBACK_MAX_BYTES = 4 * 1024 * 1024
 FEED_FALLBACK_MAX_ELEMENTS = 100_000
 
+# Rows of a `page-list` are read until their text passes this many characters.
+MAX_LISTING_TEXT = 10_000_000
+
 # Kept per item and per version of a source: what every later stage (diff, classify,
 # store, notify) sees. A law's full text is ~600,000 characters.
 MAX_ITEM_TEXT = 1_000_000

@@ -22,6 +22,7 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from watcher.budget import MAX_LISTING_TEXT
 from watcher.errors import ParseError
 from watcher.fetch import decode_body
 from watcher.sources import MAX_ITEMS, Key, ParsedItem, ParseResult, SourceType
@@ -106,7 +107,12 @@ def _is_message_row(row: LexborNode) -> bool:
 def _selector_items(text: str, base: str, selector: str) -> tuple[list[ParsedItem], str | None]:
     tree, warning = parse_html(text)
     items = []
+    read = 0  # characters of row text read: rows nested in rows would read the page again and again
     for row in select(tree, selector)[:MAX_ITEMS]:
+        if read > MAX_LISTING_TEXT:
+            warning = (f"the rows' text passed {MAX_LISTING_TEXT:,} characters (rows nested in rows?); read the first "
+                       f"{len(items):,} (watcher.budget.MAX_LISTING_TEXT)")
+            break
         link = url = None
         for a in row.css("a[href]"):  # the first http(s) link, canonicalised once
             candidate = _link(a.attributes.get("href") or "", base)
@@ -116,6 +122,7 @@ def _selector_items(text: str, base: str, selector: str) -> tuple[list[ParsedIte
         if link is None and _is_message_row(row):
             continue
         row_text = node_text(row)
+        read += len(row_text)
         if not row_text and link is None:
             continue
         title = normalise_text(" ".join((link.text() if link is not None else "").split())) or " ".join(row_text.split())
