@@ -85,6 +85,30 @@ def test_deeply_nested_html_is_flattened_and_polls_in_seconds(server: LocalServe
     assert "The AI Act applies from 2 August 2026." in page.out  # the text past the depth is kept
 
 
+@pytest.mark.parametrize(("html", "removed"), [
+    ("<div>" * 8 + "x" + "</div>" * 8, 6),  # nested past 5: the 3 deepest start and end tags go
+    ("<ul>" + "<li>item" * 20 + "</ul>", 0),  # items left open close one another
+    ("<div>" + "<p>paragraph" * 20 + "</div>", 0),
+    ("<table>" + "<tr><td>a<td>b" * 20 + "</table>", 0),
+    ("<dl>" + "<dt>term<dd>definition" * 20 + "</dl>", 0),
+    ("<select>" + "<option>one" * 20 + "</select>", 0),
+    ("<svg>" + "<path d='M0 0'/>" * 20 + "</svg>", 0),  # self-closing in SVG
+    ("<!--" + "<div>" * 20 + "-->", 0),
+    ("<script>" + "'<div>'+" * 20 + "</script>", 0),
+    ("<span><div></span>" * 4, 2),  # an end tag the tree builder ignores does not close the <div>
+    ("<ul><li>" * 4, 3),  # a list inside an item: the item stays open
+    ("<div/>" * 8, 3),  # "/>" closes nothing outside SVG and MathML
+    ("<div>" * 3 + "</body>" + "<div>" * 3, 1),  # </body> closes nothing either
+])
+def test_nesting_depth_follows_the_tree_builder(html: str, removed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    import watcher.sources.html as html_module
+
+    monkeypatch.setattr(html_module, "_SCAN_FROM_TAGS", 0)
+    flattened, count = html_module.bound_depth(html, limit=5)
+    assert count == removed
+    assert (flattened is html) == (removed == 0)
+
+
 @pytest.mark.timeout(120)
 def test_listing_rows_nested_in_rows_are_read_to_a_budget(server: LocalServer, work: Workdir, cli: Cli) -> None:
     """Each of 500 rows nested in one another holds the 4 MB text at the bottom: reading

@@ -178,11 +178,10 @@ class _Worker:
                                                     name="watcher-prepare", daemon=True)
         self.process.start()
         child.close()
-        self.ticket: Ticket | None = None
         self.since = 0.0  # when the body in hand was sent
 
     def send(self, ticket: Ticket) -> None:
-        self.ticket, ticket.worker, self.since = ticket, self, time.monotonic()
+        ticket.worker, self.since = self, time.monotonic()
         self.conn.send(ticket.job)
 
     def stop(self, kill: bool = False) -> None:
@@ -302,7 +301,6 @@ class PreparePool:
         return False
 
     def _release(self, worker: _Worker) -> None:
-        worker.ticket = None
         self._busy.remove(worker)
         self._idle.append(worker)
 

@@ -160,6 +160,9 @@ def bound_depth(text: str, limit: int = MAX_HTML_DEPTH) -> tuple[str, int]:
     none = [-1]
 
     def pop_to(index: int) -> None:
+        if index < len(stack) and dropped:  # the elements past the limit were inside: closed with it
+            dropped.clear()
+            dropped_count.clear()
         while len(stack) > index:
             name = stack.pop()
             where[name].pop()
