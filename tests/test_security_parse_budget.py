@@ -126,6 +126,23 @@ def test_listing_rows_nested_in_rows_are_read_to_a_budget(server: LocalServer, w
 
 
 @pytest.mark.timeout(120)
+def test_content_nodes_nested_in_nodes_are_read_to_a_budget(server: LocalServer, work: Workdir, cli: Cli) -> None:
+    """A page whose `content` selector matches 400 nodes nested in one another, the 4 MB
+    text at the bottom: reading each node's text read the page 400 times over."""
+    body = (f"<html><body>{'<div class=c>' * 400}{'The AI Act applies. ' * 200_000}{'</div>' * 400}"
+            "</body></html>").encode()
+    server.set("/nodes.html", gzipped(body, "text/html; charset=utf-8"))
+    work.write_config([source("nodes", server.url("/nodes.html"), "EU", type="page", content="div.c"),
+                       healthy(server)])
+    run = poll(work)
+    within_budget(run)
+    assert cli.sources()["nodes"]["last_error"] is None
+    with open_store(work.db_url) as store, store.session() as s:
+        text = s.query(Item.text).filter_by(source_id="nodes").scalar()
+    assert len(text) <= MAX_ITEM_TEXT + MARKER_ROOM and text.endswith(" more characters]")
+
+
+@pytest.mark.timeout(120)
 def test_feedparser_fallback_refuses_what_would_cost_minutes(server: LocalServer, work: Workdir, cli: Cli) -> None:
     """18.9 MB of nested elements in one description (18.5 KB gzipped) took the feedparser
     fallback 109 s at 1.0 GB peak RSS; under the size cap, nesting past the depth limit

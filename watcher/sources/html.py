@@ -14,7 +14,7 @@ import re
 from array import array
 from typing import TYPE_CHECKING
 
-from watcher.budget import MAX_HTML_DEPTH
+from watcher.budget import MAX_HTML_DEPTH, MAX_ITEM_TEXT
 from watcher.errors import ParseError
 from watcher.text import html_to_text
 
@@ -69,7 +69,14 @@ def main_text(tree: LexborHTMLParser, selector: str | None = None) -> str:
         nodes = select(tree, selector)
         if not nodes:
             raise ParseError(f"content selector '{selector}' matched nothing on the page")
-        return "\n\n".join(node_text(n) for n in nodes)
+        texts: list[str] = []
+        size = 0
+        for node in nodes:
+            if size > MAX_ITEM_TEXT:  # kept no further; nodes nested in nodes would read the page again and again
+                break
+            texts.append(node_text(node))
+            size += len(texts[-1])
+        return "\n\n".join(texts)
     for candidate in MAIN_CANDIDATES:
         node = tree.css_first(candidate)
         if node is not None:
