@@ -118,11 +118,11 @@ def test_same_body_without_validators_is_not_parsed(server: LocalServer, work: W
         return real(cls, src, fetched)
 
     monkeypatch.setattr(FeedSource, "parse", classmethod(counting))
-    with open_store(work.db_url) as store:
-        first = poll_sources(list(config.sources), store)
+    with open_store(work.db_url) as store:  # parsed in this process (workers=0), where it is counted
+        first = poll_sources(list(config.sources), store, workers=0)
         assert [o.status for o in first.outcomes] == ["baseline"]
         assert calls == ["plain"]
-        second = poll_sources(list(config.sources), store)
+        second = poll_sources(list(config.sources), store, workers=0)
         assert [o.status for o in second.outcomes] == ["unchanged"]
         assert second.outcomes[0].items == 3
         assert calls == ["plain"]  # not parsed the second time

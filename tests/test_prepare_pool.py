@@ -95,8 +95,8 @@ class DyingPool(PreparePool):
 
     def submit(self, source, result, stored):  # noqa: ANN001, ANN201
         DyingPool.submitted += 1
-        if DyingPool.submitted == 4 and self._executor is not None:
-            for pid in list(self._executor._processes):  # noqa: SLF001 - the test plays the OOM killer
+        if DyingPool.submitted == 4:
+            for pid in self.pids():  # the test plays the OOM killer
                 os.kill(pid, signal.SIGKILL)
         return super().submit(source, result, stored)
 
@@ -110,8 +110,8 @@ def test_dead_workers_cost_nothing(server: LocalServer, work: Workdir, tmp_path:
     with caplog.at_level("WARNING", logger="watcher.prepare"):
         broken = cycle(work, f"sqlite:///{tmp_path / 'broken.db'}")
     assert DyingPool.submitted >= 4
-    assert any(getattr(r, "event", None) == "prepare.pool_failed" for r in caplog.records)
-    # Bodies in flight when the workers died were prepared in this process instead.
+    assert any(getattr(r, "event", None) == "prepare.worker_died" for r in caplog.records)
+    # Bodies in flight when the workers died were prepared again, in fresh workers.
     assert broken == alone
 
 
@@ -130,24 +130,27 @@ def test_second_cycle_diffs_against_the_store_in_workers(server: LocalServer, wo
 def test_when_a_pool_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WATCHER_WORKERS", raising=False)
     monkeypatch.setattr(prepare_module, "usable_cores", lambda: 2)
-    assert pool_for_cycle(POOL_MIN_FIRST_POLLS - 1) is None  # a few first polls: one process
-    pool = pool_for_cycle(POOL_MIN_FIRST_POLLS)
-    assert pool is not None and pool.workers == 1  # and the polling process
+    pool = pool_for_cycle(POOL_MIN_FIRST_POLLS - 1)
+    assert pool is not None and pool.workers == 1  # a few first polls: one worker, the budget's backstop
+    assert pool.pids() == []  # started with the first body only: a cycle without news starts none
     pool.close()
-    monkeypatch.setattr(prepare_module, "usable_cores", lambda: 4)
     pool = pool_for_cycle(POOL_MIN_FIRST_POLLS)
-    assert pool is not None and pool.workers == 3
+    assert pool is not None and pool.workers == 2  # one per core; the polling process fetches and stores
     pool.close()
     monkeypatch.setattr(prepare_module, "usable_cores", lambda: 1)
-    assert pool_for_cycle(10_000) is None  # one core: workers would only add copying
+    pool = pool_for_cycle(10_000)
+    assert pool is not None and pool.workers == 1  # one core: still a worker, for the limits
+    pool.close()
     monkeypatch.setenv("WATCHER_WORKERS", "0")
     monkeypatch.setattr(prepare_module, "usable_cores", lambda: 8)
-    assert pool_for_cycle(10_000) is None
+    assert pool_for_cycle(10_000) is None  # in this process, without the limits
+    assert pool_for_cycle(1) is None
     monkeypatch.setenv("WATCHER_WORKERS", "3")
     pool = pool_for_cycle(POOL_MIN_FIRST_POLLS)
     assert pool is not None and pool.workers == 3
     pool.close()
-    assert pool_for_cycle(POOL_MIN_FIRST_POLLS - 1) is None  # the setting sizes a pool, it does not force one
+    pool = pool_for_cycle(POOL_MIN_FIRST_POLLS - 1)
+    assert pool is not None and pool.workers == 1  # the setting sizes a cold cycle's pool
 
 
 def test_ctrl_c_during_a_pooled_first_poll(server: LocalServer, work: Workdir) -> None:

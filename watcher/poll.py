@@ -15,14 +15,13 @@ import threading
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from watcher import jurisdictions as jur
 from watcher.config import ChannelConfig, Config, SourceConfig
 from watcher.fetch import Fetcher, FetchRequest, FetchResult
-from watcher.prepare import Prepared, PreparePool, pool_for_cycle, prepare
+from watcher.prepare import Prepared, PreparePool, Ticket, pool_for_cycle, prepare
 from watcher.schedule import next_poll_at
 from watcher.secrets import mask_secrets
 from watcher.store.db import Store
@@ -115,9 +114,11 @@ def poll_sources(
 
     When `stop` is set (SIGTERM), the cycle ends after the sources in hand: what was
     stored stays stored, the rest keep their state and are polled next time.
-    Parsing and classifying run in worker processes when the cycle holds many first
-    polls (see `watcher.prepare.pool_for_cycle`; `workers` forces a pool size, 0 none);
-    storing always happens here, source by source, in the order bodies arrive."""
+    Parsing, diffing and classifying a new body run in a worker process under the
+    budget's time and memory limits, one worker per core when the cycle holds many
+    first polls (see `watcher.prepare.pool_for_cycle`; `workers` forces a pool size,
+    0 none: in this process, unlimited); storing always happens here, source by
+    source, in the order bodies arrive."""
     report = PollReport(started_at=now())
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher()
@@ -142,8 +143,8 @@ def poll_sources(
                     display_url=source.url, secrets=source.secrets, private_redirects=source.private_redirects,
                 ))
             pool = pool_for_cycle(sum(1 for s in states.values() if s.baseline_at is None), workers)
-            # Bodies being prepared by the pool, oldest first: (result, future).
-            in_flight: deque[tuple[FetchResult, Future[Prepared]]] = deque()
+            # Bodies being prepared by the pool, oldest first: (result, ticket).
+            in_flight: deque[tuple[FetchResult, Ticket]] = deque()
 
             def store_one(result: FetchResult, prepared: Prepared | None = None) -> None:
                 source, state = by_id[result.source_id], states[result.source_id]
@@ -157,25 +158,24 @@ def poll_sources(
                 done(outcome)
 
             def store_oldest() -> None:
-                result, future = in_flight.popleft()
-                store_one(result, pool.result(future) if pool else None)
+                result, ticket = in_flight.popleft()
+                store_one(result, pool.result(ticket) if pool else None)
 
             # Closed however the loop ends (Ctrl-C included): fetch threads waiting to
             # hand over a body are released instead of keeping the process alive.
             with contextlib.closing(fetcher.fetch_all(requests)) as results:
                 for result in results:
-                    while in_flight and in_flight[0][1].done():
+                    while in_flight and pool is not None and pool.done(in_flight[0][1]):
                         store_oldest()
-                    future = None
-                    if (pool is not None and result.error is None and result.has_new_body
-                            and len(in_flight) < pool.ahead):
-                        # While the workers have enough in hand, this process prepares
-                        # the next body itself (below) instead of waiting for them.
-                        future = pool.submit(by_id[result.source_id], result, stored_items(session, result.source_id))
-                    if future is None:
+                    ticket = None
+                    if pool is not None and result.error is None and result.has_new_body:
+                        while len(in_flight) >= pool.ahead:  # every worker has a body: wait for one
+                            store_oldest()
+                        ticket = pool.submit(by_id[result.source_id], result, stored_items(session, result.source_id))
+                    if ticket is None:  # nothing to prepare, or no worker could be started
                         store_one(result)
                     else:
-                        in_flight.append((result, future))
+                        in_flight.append((result, ticket))
                     if stop is not None and stop.is_set():
                         break
             while in_flight:

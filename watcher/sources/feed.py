@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from watcher.budget import FEED_FALLBACK_MAX_BYTES, FEED_FALLBACK_MAX_ELEMENTS
 from watcher.errors import ParseError
 from watcher.fetch import utf8_xml
 from watcher.sources import MAX_ITEMS, ParsedItem, ParseResult, SourceType
@@ -45,6 +47,7 @@ class FeedSource(SourceType, name="feed"):
         if fast is not None:  # a plain common feed: the same items feedparser would give, ~20x faster
             warning = f"feed has more than {MAX_ITEMS} entries; read the first {MAX_ITEMS}" if dropped else None
             return ParseResult(items=fast, warning=warning, evidence_text=body.decode("utf-8", errors="replace"))
+        check_fallback_cost(body)
         import feedparser
 
         parsed = feedparser.parse(
@@ -74,6 +77,33 @@ class FeedSource(SourceType, name="feed"):
         elif parsed.get("bozo"):
             warning = f"feed has errors, kept {len(items)} entries: {_short(parsed.get('bozo_exception'))}"
         return ParseResult(items=items, warning=warning, evidence_text=body.decode("utf-8", errors="replace"))
+
+
+def check_fallback_cost(body: bytes) -> None:
+    """ParseError unless feedparser may read `body` within the budget: at most
+    FEED_FALLBACK_MAX_BYTES and FEED_FALLBACK_MAX_ELEMENTS, and no element nested
+    past libxml2's depth limit or any other of its limits (lxml reads the document
+    leniently to count: ~10 ms a megabyte, where feedparser takes ~30 us an element)."""
+    what = "the feed is not one the fast reader takes, and the feedparser fallback"
+    if len(body) > FEED_FALLBACK_MAX_BYTES:
+        raise ParseError(f"{what} reads at most {FEED_FALLBACK_MAX_BYTES:,} bytes; this one has {len(body):,} "
+                         "(watcher.budget.FEED_FALLBACK_MAX_BYTES)")
+    from lxml import etree
+
+    parser = etree.XMLParser(recover=True, huge_tree=False, resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        root = etree.fromstring(body, parser)
+    except etree.XMLSyntaxError:
+        root = None  # nothing readable: feedparser says what it is
+    for error in parser.error_log:
+        if error.type_name == "ERR_RESOURCE_LIMIT" or "Excessive depth" in error.message:
+            raise ParseError(f"the feed exceeds a limit of the XML parser (line {error.line}: "
+                             f"{error.message.strip()[:120]}); not parsed")
+    if root is not None:
+        elements = sum(1 for _ in itertools.islice(root.iter(), FEED_FALLBACK_MAX_ELEMENTS + 1))
+        if elements > FEED_FALLBACK_MAX_ELEMENTS:
+            raise ParseError(f"{what} reads at most {FEED_FALLBACK_MAX_ELEMENTS:,} elements; this one has more "
+                             "(watcher.budget.FEED_FALLBACK_MAX_ELEMENTS)")
 
 
 _ENTRY_START = re.compile(rb"<(?:[A-Za-z0-9_]+:)?(?:item|entry)[\s>/]")

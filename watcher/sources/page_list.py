@@ -22,6 +22,7 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from watcher.budget import MAX_LISTING_TEXT
 from watcher.errors import ParseError
 from watcher.fetch import decode_body
 from watcher.sources import MAX_ITEMS, Key, ParsedItem, ParseResult, SourceType
@@ -76,15 +77,16 @@ class PageListSource(SourceType, name="page-list"):
         assert fetched.body is not None
         text, _ = decode_body(fetched.body, fetched.content_type, source.encoding)
         base = fetched.final_url or source.url
+        warning = None
         if "item_pattern" in source.options:
             items = _pattern_items(text, base, source.options["item_pattern"], source.options.get("item_url"))
             what = f"item_pattern matched nothing on the page ({len(text):,} characters)"
         else:
-            items = _selector_items(text, base, source.options["items"])
+            items, warning = _selector_items(text, base, source.options["items"])
             what = f"selector '{source.options['items']}' matched nothing on the page"
         if not items:
             raise ParseError(what + "; a soft block (rate limit, bot challenge) or a site redesign")
-        return ParseResult(items=_unique(items), evidence_text=text)
+        return ParseResult(items=_unique(items), warning=warning, evidence_text=text)
 
 
 def _link(href: str, base: str) -> str:
@@ -102,10 +104,15 @@ def _is_message_row(row: LexborNode) -> bool:
     return len(cells) == 1 and (cells[0].attributes.get("colspan") or "1").strip() not in ("", "1")
 
 
-def _selector_items(text: str, base: str, selector: str) -> list[ParsedItem]:
-    tree = parse_html(text)
+def _selector_items(text: str, base: str, selector: str) -> tuple[list[ParsedItem], str | None]:
+    tree, warning = parse_html(text)
     items = []
+    read = 0  # characters of row text read: rows nested in rows would read the page again and again
     for row in select(tree, selector)[:MAX_ITEMS]:
+        if read > MAX_LISTING_TEXT:
+            warning = (f"the rows' text passed {MAX_LISTING_TEXT:,} characters (rows nested in rows?); read the first "
+                       f"{len(items):,} (watcher.budget.MAX_LISTING_TEXT)")
+            break
         link = url = None
         for a in row.css("a[href]"):  # the first http(s) link, canonicalised once
             candidate = _link(a.attributes.get("href") or "", base)
@@ -115,12 +122,13 @@ def _selector_items(text: str, base: str, selector: str) -> list[ParsedItem]:
         if link is None and _is_message_row(row):
             continue
         row_text = node_text(row)
+        read += len(row_text)
         if not row_text and link is None:
             continue
         title = normalise_text(" ".join((link.text() if link is not None else "").split())) or " ".join(row_text.split())
         key = url or "text:" + " ".join(row_text.split())[:500]
         items.append(ParsedItem(key=key, title=title[:1000], url=url, published=find_date(row_text), text=""))
-    return items
+    return items, warning
 
 
 def _pattern_items(text: str, base: str, pattern: str, item_url: str | None) -> list[ParsedItem]:
