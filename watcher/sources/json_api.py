@@ -21,7 +21,7 @@ from watcher.errors import ParseError
 from watcher.fetch import decode_body
 from watcher.sources import MAX_ITEMS, Key, ParsedItem, ParseResult, SourceType
 from watcher.sources.dates import find_date
-from watcher.text import html_to_text
+from watcher.text import html_to_text, sub_tags
 from watcher.urls import canonical_url, is_web_url
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ def _item(record: dict, fields: dict[str, str], base: str) -> ParsedItem | None:
 
 
 def _text(value: Any) -> str:
-    return html_to_text(_INLINE_TAG.sub("", str(value or "")))
+    return html_to_text(sub_tags(_INLINE_TAG, "", str(value or "")))
 
 
 def api_date(value: Any) -> str | None:
