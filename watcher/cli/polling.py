@@ -26,8 +26,10 @@ def poll(settings: Settings, source_ids: tuple[str, ...], jurisdictions: tuple[s
     """Poll every (or the named) source once, whether due or not, and store what changed.
 
     Exit 3 when any source failed; each failure is recorded (see `watcher sources`).
-    A poll with 32 or more first polls parses and classifies on every core (worker
-    processes); WATCHER_WORKERS=N sets how many, 0 keeps it to one process.
+    Every new body is parsed and classified in a worker process stopped past 20 s or
+    256 MB (that source then fails naming the limit); a poll with 32 or more first
+    polls uses one worker per core. WATCHER_WORKERS=N sets how many; 0 prepares in
+    this process, without those limits.
 
     \b
     Examples:
