@@ -89,3 +89,15 @@ def sql(db: Path, statement: str, *args: Any) -> list[tuple[Any, ...]]:
         conn.execute(f'SET search_path TO "{schema}"')
         cur = conn.execute(statement.replace("?", "%s"), args)
         return [tuple(r) for r in cur.fetchall()] if cur.description else []
+
+
+def store_bytes(db: Path) -> int:
+    """What the store standing for `db` takes on disk: the SQLite file (without its
+    -wal, checkpointed at close), or the PostgreSQL tables of its schema with their
+    TOAST and indexes."""
+    if BACKEND == "sqlite":
+        return db.stat().st_size
+    [(size,)] = sql(db, "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+                        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        "WHERE n.nspname = current_schema() AND c.relkind = 'r'")
+    return int(size)

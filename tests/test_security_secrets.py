@@ -147,7 +147,7 @@ def test_a_url_token_reaches_no_store_output_message_or_log(hostile: LocalServer
         for path in work.db.parent.glob(work.db.name + "*"):
             assert_secret_free(f"the store file {path.name}", path.read_bytes())
     else:
-        dump = "\n".join(repr(row) for t in ("changes", "items", "evidence", "source_states")
+        dump = "\n".join(repr(row) for t in ("changes", "items", "evidence", "sources", "digests", "deliveries")
                          for row in backends.sql(work.db, f'SELECT * FROM "{t}"'))
         assert_secret_free("the store", dump)
 
