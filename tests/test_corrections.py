@@ -104,7 +104,8 @@ def _corrected_store(server: LocalServer, work: Workdir, cli: Cli, hook: Receive
     return guide["id"], colorado["id"]
 
 
-def test_correction_wins_in_changes_show_digest_and_calendar(server: LocalServer, work: Workdir, cli: Cli) -> None:
+def test_correction_wins_in_changes_show_digest_and_calendar(server: LocalServer, work: Workdir, cli: Cli,
+                                                             tmp_path: Path) -> None:
     with Receiver() as hook:
         guide_id, colorado_id = _corrected_store(server, work, cli, hook)
         run = cli("digest")
@@ -122,6 +123,16 @@ def test_correction_wins_in_changes_show_digest_and_calendar(server: LocalServer
     run = cli("reclassify")
     assert run.code == 0, run.err
     _assert_corrected_everywhere(cli, guide_id, colorado_id)
+    # The Atom feed and the HTML report read the same effective labels.
+    feed = cli("feed", "--tag", "delay", "--out", "-")
+    assert feed.code == 0, feed.err
+    assert GUIDELINES["title"] in feed.out and COLORADO["title"] not in feed.out
+    assert "Tags: delay, enforcement-date." in feed.out
+    report = tmp_path / "report"
+    run = cli("report", "--out", str(report))
+    assert run.code == 0, run.err
+    html = (report / "index.html").read_text(encoding="utf-8")
+    assert "Colorado legislature" not in html and "prohibited AI practices" in html
 
 
 def _assert_corrected_everywhere(cli: Cli, guide_id: int, colorado_id: int) -> None:
@@ -147,7 +158,7 @@ def _assert_corrected_everywhere(cli: Cli, guide_id: int, colorado_id: int) -> N
     one = cli("show", str(guide_id), "--format", "json").json()
     assert one["corrected"] is True and one["tags"] == ["delay", "enforcement-date"]
     text = cli("show", str(guide_id)).out
-    assert "delay, enforcement-date" in text and "guidance" not in text
+    assert "delay, enforcement-date" in text and "guidance" not in text and "corrected: by an analyst" in text
     # The calendar: its --tag filter and its events carry the corrected labels.
     events = cli("calendar", "--past", "--format", "json", "--tag", "delay").json()
     assert [e["date"] for e in events] == ["2026-02-02"]
