@@ -210,3 +210,28 @@ def test_correct_rejects_unknown_ids_tags_and_codes(server: LocalServer, work: W
         assert message in run.err, (args, run.err)
     assert cli("corrections", "--format", "jsonl").out == ""
     assert "corrected" not in cli("show", cid, "--format", "json").json()
+
+
+def test_relevant_override_queues_and_the_latest_word_wins(server: LocalServer, work: Workdir, cli: Cli) -> None:
+    not_ai = {"guid": "n-1", "title": "Ministry opens consultation on fishing quotas",
+              "description": "Comments are invited on the draft quota rules.", "link": "http://127.0.0.1/n/1"}
+    with Receiver() as hook:
+        work.write_config([source("eu", server.url("/eu.xml"), "EU")], defaults={"timeout": "5s"},
+                          channels=[{"id": "everything", "type": "webhook", "url": hook.url("/all")}])
+        server.set("/eu.xml", feed_route(rss([FILLER])))
+        assert cli("poll").code == 0
+        server.set("/eu.xml", feed_route(rss([not_ai, FILLER])))
+        assert cli("poll").code == 0
+        (row,) = [c for c in cli("changes", "--all", "--format", "json").json() if c["title"] == not_ai["title"]]
+        assert row["relevant"] is False
+        run = cli("correct", str(row["id"]), "--relevant", "--tag", "+consultation", "--format", "json")
+        assert run.code == 0, run.err
+        assert run.json()["deliveries"] == {"queued": 1, "dropped": 0}
+        # A later correction takes back the tag: the last word on a label wins.
+        assert cli("correct", str(row["id"]), "--tag=-consultation", "--tag", "+draft").code == 0
+        assert cli("digest").code == 0
+    (post,) = hook.accepted("/all")
+    (sent,) = post.json()["changes"]
+    assert sent["id"] == row["id"] and sent["tags"] == ["draft"]
+    assert [c["id"] for c in cli("changes", "--tag", "draft", "--format", "json").json()] == [row["id"]]
+    assert cli("changes", "--tag", "consultation", "--format", "json").json() == []
