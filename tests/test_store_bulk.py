@@ -53,7 +53,7 @@ def _write(session: Any, source_id: str, rows: list[tuple], now: datetime, *, di
     ids = dict(session.execute(Item.__table__.select().with_only_columns(Item.key, Item.id)
                                .where(Item.source_id == source_id)).all())
     changes = [(ids[f"k{i}"], source_id, now, "new", title, url, published, text, relevant, codes, tags, ds,
-                relevant, diff, None)
+                relevant, diff, None, text, ds or None, False)  # its own text, stated dates (JSON or NULL)
                for i, (title, url, text, published, relevant, codes, tags, ds, diff) in enumerate(rows)]
     if direct:
         bulk.insert_rows(session, Change.__table__, CHANGE_COLUMNS, changes)

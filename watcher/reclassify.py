@@ -5,42 +5,59 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from watcher.config import Config
 from watcher.prepare import classify_for_source
 from watcher.sources import ParsedItem
+from watcher.store.corrections import Labels, corrections_of, own_texts, set_labels
 from watcher.store.db import Store
-from watcher.store.models import Change, Item
-from watcher.store.writes import write_labels
+from watcher.store.models import Change
 
 BATCH = 1000
 
 
 def reclassify_changes(config: Config, store: Store, source_ids: Iterable[str] = ()) -> tuple[int, int]:
-    """Classify every stored change (of `source_ids`, or all) again from its item's
-    current text; returns (changes seen, changes whose classification differs).
-    Changes of sources no longer configured keep their stored jurisdictions as hint.
-    Works in batches of 1,000, each committed, so memory stays flat on any store."""
+    """Classify every stored change (of `source_ids`, or all) again from what it was
+    classified from when detected: its own title and text and the dates its source
+    stated (`Change.text`, `Change.stated_dates`), never a later version of its item.
+    Returns (changes seen, changes whose classification differs).
+
+    Changes recorded before the store kept their text (revision 0005) fall back to the
+    best text there is (`watcher.store.corrections.own_texts`): the item's text when
+    the change is the item's latest, else the change's summary, never a later
+    version's text.
+
+    A corrected change gets the classifier's new labels underneath, and its
+    corrections still win (watcher.store.corrections). Changes of sources no longer
+    configured keep their stored jurisdictions as hint. Works in batches of 1,000,
+    each committed, so memory stays flat on any store."""
     ids = list(source_ids)
     sources = {s.id: s for s in config.sources}
     total = differ = 0
     last_id = 0
     while True:
         with store.session() as session:
-            query = (select(Change, Item.text).join(Item, Item.id == Change.item_id)
+            query = (select(Change).options(undefer(Change.text))
                      .where(Change.id > last_id).order_by(Change.id).limit(BATCH))
             if ids:
                 query = query.where(Change.source_id.in_(ids))
-            rows = session.execute(query).all()
+            rows = list(session.scalars(query))
             if not rows:
                 return total, differ
-            for change, text in rows:
-                item = ParsedItem(key="", title=change.title, url=change.url, published=change.published, text=text or "")
-                cls = classify_for_source(sources.get(change.source_id), item, tuple(change.jurisdictions or ()))
-                new = (cls.relevant, list(cls.jurisdictions), list(cls.tags), list(cls.dates))
-                if new != (change.relevant, change.jurisdictions, change.tags, change.dates):
-                    differ += 1
-                    change.relevant, change.jurisdictions, change.tags, change.dates = new
-                    write_labels(session, change.id, cls.jurisdictions, cls.tags)
+            texts = own_texts(session, rows)
+            fixes = corrections_of(session, [c.id for c in rows if c.classified is not None])
+            for change in rows:
+                item = ParsedItem(key="", title=change.title, url=change.url, published=change.published,
+                                  text=texts[change.id], dates=list(change.stated_dates or []))
+                source = sources.get(change.source_id)
+                hint = tuple((change.classified or {}).get("jurisdictions") or change.jurisdictions or ())
+                cls = classify_for_source(source, item, hint)
+                labels = Labels(cls.relevant, tuple(cls.jurisdictions), tuple(cls.tags))
+                changed = set_labels(session, change, labels, fixes.get(change.id, []))
+                if list(cls.dates) != change.dates:
+                    change.dates = list(cls.dates)
+                    changed = True
+                differ += changed
             total += len(rows)
-            last_id = rows[-1][0].id
+            last_id = rows[-1].id

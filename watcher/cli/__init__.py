@@ -6,7 +6,7 @@ output format. Heavy modules (SQLAlchemy, httpx, feedparser, rich) are imported
 inside the commands that need them, so `watcher --help` starts fast.
 """
 
-from watcher.cli import check, db, polling, publishing, query, service  # noqa: F401 (they register commands)
+from watcher.cli import check, corrections, db, polling, publishing, query, service  # noqa: F401 (they register commands)
 from watcher.cli.app import EXIT_FAILURES, Settings, main, run_cli
 
 __all__ = ["EXIT_FAILURES", "Settings", "main", "run_cli"]

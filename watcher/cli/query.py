@@ -104,6 +104,8 @@ def _print_change_text(d: dict[str, Any]) -> None:
         ("jurisdictions", ", ".join(d["jurisdictions"]) or "-"), ("tags", ", ".join(d["tags"]) or "-"),
         ("dates", ", ".join(f"{x['date']} ({x['kind']})" for x in d["dates"]) or "-"),
     ]
+    if d.get("corrected"):
+        rows.append(("corrected", "by an analyst (watcher corrections)"))
     for label, value in rows:
         out.append(f"{label:>13}: ", style="dim")
         out.append(terminal_line(value) + "\n")

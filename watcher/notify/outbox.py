@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from watcher.notify import DeliveryError, MessageTooLarge, channel_types
@@ -105,6 +105,26 @@ def enqueue(session: Session, channels: Iterable[ChannelConfig], changes: Sequen
     if rows:
         session.execute(insert(Delivery), rows)
     return len(rows)
+
+
+def requeue(session: Session, channels: Iterable[ChannelConfig], change: Change, now: datetime) -> tuple[int, int]:
+    """After `change`'s labels were corrected: channels it no longer matches (or every
+    channel, when it is now not relevant) lose its pending delivery; channels it now
+    matches get one. What was sent stays sent; a baseline change is never queued.
+    Returns (queued, dropped); the caller commits."""
+    wanted = set() if change.baseline or not change.relevant else {
+        ch.id for ch in channels if matches_filter(ch, list(change.jurisdictions or []), list(change.tags or []))}
+    have = dict(session.execute(select(Delivery.channel_id, Delivery.status)
+                                .where(Delivery.change_id == change.id)).tuples().all())
+    drop = [cid for cid, status in have.items() if status == "pending" and cid not in wanted]
+    if drop:
+        session.execute(delete(Delivery).where(Delivery.change_id == change.id, Delivery.channel_id.in_(drop),
+                                               Delivery.status == "pending"))
+    add = [cid for cid in sorted(wanted) if cid not in have]
+    if add:
+        session.execute(insert(Delivery), [{"channel_id": cid, "change_id": change.id, "status": "pending",
+                                            "created_at": now, "attempts": 0} for cid in add])
+    return len(add), len(drop)
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> float:

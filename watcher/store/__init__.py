@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 
 # The newest migration this code knows. tests/test_store.py checks it matches Alembic's head.
-SCHEMA_REVISION = "0004"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004")
+SCHEMA_REVISION = "0005"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 DEFAULT_DB = "state/watcher.db"
 
 

@@ -57,7 +57,7 @@ def change_rows(url: str | None, flt: ChangeFilter) -> list[dict[str, Any]]:
         return [change_as_dict(c) for c in find_changes(session, flt)]
 
 
-_COLUMNS = "id, detected_at, source_id, kind, title, url, published, summary, relevant, jurisdictions, tags, dates, baseline"
+_COLUMNS = "id, detected_at, source_id, kind, title, url, published, summary, relevant, jurisdictions, tags, dates, baseline, corrected"
 
 
 def _sqlite_rows(url: str, flt: ChangeFilter) -> list[dict[str, Any]] | None:
@@ -146,8 +146,8 @@ def _json_list(value: str | None) -> list[Any]:
 
 def _row(r: tuple[Any, ...]) -> dict[str, Any]:
     (id_, detected_at, source, kind, title, url, published, summary, relevant, jurisdictions, tags, dates,
-     baseline) = r
-    return {
+     baseline, corrected) = r
+    row: dict[str, Any] = {
         "id": id_,
         "detected_at": _stored_iso(detected_at),
         "source": source,
@@ -162,3 +162,6 @@ def _row(r: tuple[Any, ...]) -> dict[str, Any]:
         "dates": _json_list(dates),
         "baseline": bool(baseline),
     }
+    if corrected:
+        row["corrected"] = True
+    return row

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -136,6 +137,18 @@ class Change(Base):
     baseline: Mapped[bool] = mapped_column(Boolean)
     diff: Mapped[str | None] = mapped_column(Text)
     evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id", ondelete="SET NULL"))
+    # What this change was classified from: its own title and text (an item's `text` is
+    # its latest version) and the dates its source stated outright. NULL on changes
+    # recorded before revision 0005 (watcher.reclassify says what it falls back to).
+    # Deferred: up to MAX_ITEM_TEXT characters that no listing reads.
+    text: Mapped[str | None] = mapped_column(Text, deferred=True)
+    stated_dates: Mapped[list[dict[str, str]] | None] = mapped_column(JSONType())
+    # relevant/jurisdictions/tags above are the effective labels (what every reader
+    # shows and filters on). Once an analyst corrects a change, `classified` keeps the
+    # classifier's own {"relevant", "jurisdictions", "tags"} and `corrected` is true
+    # (watcher.store.corrections).
+    classified: Mapped[dict[str, Any] | None] = mapped_column(JSONType())
+    corrected: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Evidence(Base):
@@ -159,6 +172,24 @@ class Evidence(Base):
     body_sha256: Mapped[str | None] = mapped_column(String(64))
     text_size: Mapped[int] = mapped_column(Integer, default=0)
     text_zlib: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class Correction(Base):
+    """One `watcher correct` of a change: labels added and removed, a relevance
+    override, a note, who and when. Applied in id order over the classifier's labels."""
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    by: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    relevant: Mapped[bool | None] = mapped_column(Boolean)
+    tags_add: Mapped[list[str]] = mapped_column(JSONType())
+    tags_remove: Mapped[list[str]] = mapped_column(JSONType())
+    jurisdictions_add: Mapped[list[str]] = mapped_column(JSONType())
+    jurisdictions_remove: Mapped[list[str]] = mapped_column(JSONType())
 
 
 class ChangeJurisdiction(Base):

@@ -67,6 +67,8 @@ def change_as_dict(change: Change, *, with_diff: bool = False) -> dict[str, Any]
         "dates": list(change.dates or []),
         "baseline": change.baseline,
     }
+    if change.corrected:  # SPEC.md: present, and true, only on a corrected change
+        data["corrected"] = True
     if with_diff:
         data["diff"] = change.diff if change.kind == "updated" else None
     return data

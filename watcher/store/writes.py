@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 ITEM_COLUMNS = ("source_id", "key", "url", "title", "text", "fingerprint", "published", "first_seen_at",
                 "changed_at")
 CHANGE_COLUMNS = ("item_id", "source_id", "detected_at", "kind", "title", "url", "published", "summary", "relevant",
-                  "jurisdictions", "tags", "dates", "baseline", "diff", "evidence_id")
+                  "jurisdictions", "tags", "dates", "baseline", "diff", "evidence_id", "text", "stated_dates",
+                  "corrected")
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +161,9 @@ def record_changes(
         (item_ids[i], source_id, now, c.change.kind, c.change.item.title, c.change.item.url,
          c.change.item.published, c.change.summary or one_line(c.change.item.text, 400), c.classification.relevant,
          list(c.classification.jurisdictions), list(c.classification.tags), list(c.classification.dates),
-         baseline, c.change.diff, evidence_id)
+         baseline, c.change.diff, evidence_id,
+         # What it was classified from, so that `reclassify` reads this version, not the item's latest.
+         c.change.item.text, list(c.change.item.dates) or None, False)
         for i, c in enumerate(classified)
     ])
     id_of_item = select_pairs(session, Change.__table__, "item_id", "id",
