@@ -201,3 +201,38 @@ def test_show_notes_stored_labels_the_rules_no_longer_give_and_writes_nothing(
     assert "tags stored consultation, guidance, now consultation, draft, enforcement-date" in data["explain_note"]
     assert "Note: The stored labels differ" in cli("show", str(change_id)).out
     assert cli.changes() == before
+
+
+# -- the phrase as written ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("original", [
+    "  The   AI\u00a0Act  applies\tfrom\n２０２６年８月２日 ",  # runs of spaces, NBSP, full-width digits
+    "Cafe\u0301 re\u0301glement: l\u2019IA ﬁnale",  # combining accents, a ligature NFKC expands
+    "（案）第１条　人工知能",  # full-width brackets and space
+])
+def test_offsets_map_every_normalised_span_back_to_the_original(original: str) -> None:
+    from watcher.classify.text import normalise, normalise_offsets
+
+    normalised = normalise(original)
+    offsets = normalise_offsets(original)
+    assert offsets is not None
+    starts, ends = offsets
+    assert len(starts) == len(ends) == len(normalised)
+    for a in range(len(normalised)):
+        for b in range(a + 1, len(normalised) + 1):
+            cut = original[starts[a] : ends[b - 1]]
+            # Exact, but for a span ending inside what one character expands to ("ﬁ"):
+            # then the whole character is quoted.
+            assert normalised[a:b].strip() in normalise(cut), (a, b, cut)
+            if "ﬁ" not in cut:
+                assert normalise(cut) == normalised[a:b].strip(), (a, b, cut)
+
+
+def test_offsets_give_up_where_normalising_a_cluster_differs_from_the_whole() -> None:
+    from watcher.classify.text import normalise_offsets
+
+    # Conjoining jamo compose across clusters: no mapping, the caller keeps the normalised text.
+    assert normalise_offsets("\u1100\u1161 인공지능") is None
+    got = classify_item("\u1100\u1161 인공지능 기본법 시행령 공포", "", explain=True)
+    assert got.explain is not None and got.explain[0]["value"] is True
