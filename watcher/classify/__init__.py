@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from watcher.classify.anchors import Hits
 from watcher.classify.dates import extract_dates
 from watcher.classify.jurisdictions import detect_jurisdictions
 from watcher.classify.lexicon import get_lexicon
-from watcher.classify.relevance import is_relevant
+from watcher.classify.relevance import is_relevant, relevance
 from watcher.classify.tags import detect_tags
 from watcher.classify.text import normalise
 
@@ -37,6 +38,10 @@ class Classification:
     tags: list[str] = field(default_factory=list)
     # [{"date": "2026-01-22" | "2026-01" | "2027", "kind": "effective" | "deadline"}]
     dates: list[dict[str, str]] = field(default_factory=list)
+    # Only with classify_item(explain=True): [{"field", "value", "text", "rule"}], one
+    # entry for relevance and one per jurisdiction, tag and date (watcher.classify.explain).
+    # Not part of `as_dict`, which is the classification alone.
+    explain: list[dict[str, Any]] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -52,6 +57,8 @@ def classify_item(
     text: str = "",
     jurisdiction: str | list[str] | None = None,
     published: str | date | datetime | None = None,
+    *,
+    explain: bool = False,
 ) -> Classification:
     """Classify one item.
 
@@ -62,6 +69,10 @@ def classify_item(
     relevant carries no jurisdictions, tags or dates. Jurisdictions and tags come
     sorted; dates sorted by (date, kind). Pure and thread-safe. Only the first
     MAX_TITLE_CHARS of the title and MAX_TEXT_CHARS of the text are read.
+
+    `explain=True` fills `Classification.explain`, for each label the phrase of the
+    title or text that gave it and the rule (watcher.classify.explain.RULES); the
+    labels are the same as without it, and without it nothing of this is computed.
     """
     lex = get_lexicon()
     title_n = _normalised_head(title or "", MAX_TITLE_CHARS)
@@ -70,6 +81,8 @@ def classify_item(
     # into the first sentence of the text.
     full = f"{title_n}\n{text_n}" if text_n else title_n
     hits = lex.scanner.scan(full)  # one pass finds where each cue family can match
+    if explain:
+        return _explained(title or "", text or "", title_n, text_n, hits, jurisdiction, published)
     if not is_relevant(hits, len(title_n)):
         return Classification(relevant=False)
     dates = extract_dates(hits, lex, published, body_start=len(title_n) + 1)
@@ -79,6 +92,41 @@ def classify_item(
         jurisdictions=detect_jurisdictions(hits, len(title_n), jurisdiction, lex),
         tags=detect_tags(hits, lex, has_effective),
         dates=dates,
+    )
+
+
+def _explained(title: str, text: str, title_n: str, text_n: str, hits: Hits,
+               jurisdiction: str | list[str] | None, published: str | date | datetime | None) -> Classification:
+    """`classify_item`'s stages, each asked why (kept apart so the plain path pays nothing)."""
+    from watcher.classify import explain as ex
+
+    lex = get_lexicon()
+    phrases = ex.Phrases(title[:MAX_TITLE_CHARS], text[:MAX_TEXT_CHARS], title_n, text_n)
+    relevant, rule, cues = relevance(hits, len(title_n))
+    why_relevant = ex.relevance_entry(phrases, hits, relevant, rule, cues)
+    if not relevant:
+        return Classification(relevant=False, explain=[why_relevant])
+    why_dates: dict[tuple[str, str], ex.Span] = {}
+    dates = extract_dates(hits, lex, published, body_start=len(title_n) + 1, why=why_dates)
+    effective = [d for d in dates if d["kind"] == "effective"]
+    why_jur: dict[str, ex.Span] = {}
+    jurisdictions = detect_jurisdictions(hits, len(title_n), jurisdiction, lex, why=why_jur)
+    why_tags: dict[str, ex.Span] = {}
+    tags = detect_tags(hits, lex, bool(effective), why=why_tags)
+    if "enforcement-date" in tags and "enforcement-date" not in why_tags:
+        # The convention: the item states when obligations apply (its first effective date).
+        why_tags["enforcement-date"] = why_dates[(effective[0]["date"], "effective")]
+    return Classification(
+        relevant=True,
+        jurisdictions=jurisdictions,
+        tags=tags,
+        dates=dates,
+        explain=[
+            why_relevant,
+            *ex.entries(phrases, "jurisdictions", jurisdictions, why_jur),
+            *ex.entries(phrases, "tags", tags, why_tags),
+            *ex.entries(phrases, "dates", [dict(d) for d in dates], why_dates, lambda d: (d["date"], d["kind"])),
+        ],
     )
 
 

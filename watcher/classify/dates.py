@@ -397,18 +397,24 @@ def _resolve(f: _Found, base: date | None) -> str | None:
     return _iso(y, mon, day)
 
 
-def _distance(pair: CuePair, prefix: str, suffix: str, window: int) -> int | None:
-    if pair.before is not None and pair.before.search(prefix.rstrip()):
-        return 0
+def _distance(pair: CuePair, prefix: str, suffix: str, window: int,
+              prefix_at: int, suffix_at: int) -> tuple[int, int, int] | None:
+    """(distance, start, end) of the cue of `pair` nearest the date between `prefix`
+    and `suffix` (which start at `prefix_at` and `suffix_at` of the text), or None."""
+    if pair.before is not None and (m := pair.before.search(prefix.rstrip())) is not None:
+        return 0, prefix_at + m.start(), prefix_at + m.end()
     if pair.near is None:
         return None
-    best: int | None = None
+    best: tuple[int, int, int] | None = None
     head = prefix[-window:]
+    head_at = prefix_at + len(prefix) - len(head)
     for m in pair.near.finditer(head):
         d = len(head) - m.end()
-        best = d if best is None else min(best, d)
+        if best is None or d < best[0]:
+            best = (d, head_at + m.start(), head_at + m.end())
     for m in pair.near.finditer(suffix[:window]):
-        best = m.start() if best is None else min(best, m.start())
+        if best is None or m.start() < best[0]:
+            best = (m.start(), suffix_at + m.start(), suffix_at + m.end())
         break  # finditer goes left to right: the first is the nearest
     return best
 
@@ -458,13 +464,17 @@ def _dateline(found: list[_Found], full: str, body_start: int) -> date | None:
 
 
 def extract_dates(
-    hits: Hits, lex: Lexicon, published: str | date | datetime | None, body_start: int = 0
+    hits: Hits, lex: Lexicon, published: str | date | datetime | None, body_start: int = 0,
+    why: dict[tuple[str, str], tuple[int, int, str]] | None = None,
 ) -> list[dict[str, str]]:
     """Effective dates and deadlines of `hits.text` (normalised title + text).
 
     `published` (the item's date) resolves "from August next year" and dates without
     a year; lacking it, a dateline opening the body (at `body_start`) is used.
     Returns ``[{"date", "kind"}]`` sorted by (date, kind), without duplicates.
+    `why`, when given, receives per (date, kind) returned the (start, end, rule) of
+    its first occurrence in `hits.text`: from the deciding cue to the date, whichever
+    comes first ("dates.effective", "dates.deadline", "dates.took_effect").
     """
     full = hits.text
     found = _find(hits, lex)
@@ -487,13 +497,15 @@ def extract_dates(
         s, e = sentences.around(f.start, f.end)
         # Cues are read within MAX_CUE_CHARS of the date (no cue is longer), not the whole
         # sentence: a long one costs each of its dates no more than that.
-        prefix = full[max(s, f.start - MAX_CUE_CHARS) : f.start]
+        prefix_at = max(s, f.start - MAX_CUE_CHARS)
+        prefix = full[prefix_at : f.start]
         suffix = full[f.end : min(e, f.end + MAX_CUE_CHARS)]
         prev = found[i - 1] if i else None
         if prev is not None and prev.start >= s and _is_gap(_RANGE, full, prev.end, f.start):
             # The end of a period: what qualifies it is what precedes the period
             # ("意見募集期間は D1から D2まで"), not the range word before it.
-            prefix = full[max(s, prev.start - MAX_CUE_CHARS) : prev.start]
+            prefix_at = max(s, prev.start - MAX_CUE_CHARS)
+            prefix = full[prefix_at : prev.start]
         if lex.date_old.search(prefix.rstrip()):
             old_end = f.end
             continue
@@ -511,7 +523,7 @@ def extract_dates(
                 # 来年1月の施行を控える" (12th: the day of the news; January: effective).
                 suffix = between
         dists = {
-            kind: _distance(pair, prefix, suffix, window)
+            kind: _distance(pair, prefix, suffix, window, prefix_at, f.end)
             for kind, pair in (
                 (EFFECTIVE, lex.date_effective),
                 (DEADLINE, lex.date_deadline),
@@ -519,11 +531,15 @@ def extract_dates(
             )
         }
         # Ties go to the first kind of this order: "have until D to comply" is effective.
-        scored = [(d, rank, kind) for rank, (kind, d) in enumerate(dists.items()) if d is not None]
+        scored = [(d[0], rank, kind) for rank, (kind, d) in enumerate(dists.items()) if d is not None]
         if not scored:
             if f.relative is not None and f.relative[0] == _BARE_DAY and sentences.has(lex.took_effect, s, e):
                 # "韓国で22日、… が施行された": the day the rules took effect.
                 out.add((value, EFFECTIVE))
+                if why is not None and (value, EFFECTIVE) not in why:
+                    took = lex.took_effect.search(full, s, e)
+                    cue = took.span() if took is not None else (f.start, f.end)
+                    why[(value, EFFECTIVE)] = (min(f.start, cue[0]), max(f.end, cue[1]), "dates.took_effect")
             continue
         d, _, kind = min(scored)
         if kind == EVENT or (f.year_only and d > _YEAR_ONLY_WINDOW):
@@ -538,6 +554,10 @@ def extract_dates(
             # news, unless the news is that the rules took effect that day.
             continue
         out.add((value, kind))
+        if why is not None and (value, kind) not in why:
+            cue_at = dists[kind]
+            assert cue_at is not None  # the kind was scored
+            why[(value, kind)] = (min(f.start, cue_at[1]), max(f.end, cue_at[2]), f"dates.{kind}")
     # A title's "June 2026" restates the text's "30 June 2026": keep the precise one.
     out = {
         (v, k)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from watcher.classify.anchors import Hits
 from watcher.classify.lexicon import Lexicon, identify
-from watcher.classify.text import default_jurisdiction
+from watcher.classify.text import default_jurisdiction, script_run
 from watcher.jurisdictions import is_valid, normalise
 
 EU_MEMBERS = frozenset(
@@ -50,11 +50,14 @@ def _hint_codes(hint: str | list[str] | tuple[str, ...] | None) -> list[str]:
     return [c for c in (normalise(h) for h in raw if isinstance(h, str)) if is_valid(c)]
 
 
-def _collect(hits: Hits, title_len: int, lex: Lexicon) -> dict[str, _Evidence]:
+def _collect(hits: Hits, title_len: int, lex: Lexicon,
+             spans: dict[str, tuple[int, int, bool]] | None = None) -> dict[str, _Evidence]:
     """Evidence per code from every mention that is not in passing.
 
     A mention is in passing when a `passing` cue sits right before or after it, or
     when it is listed beside such a mention ("allies such as Japan and Korea").
+    `spans`, when given, receives per code its deciding mention: (start, end, strong)
+    of the first strong one, else the first in the title, else the first.
     """
     full = hits.text
     mentions: list[tuple[int, int, str, bool, bool]] = []  # start, end, code, strong, passing
@@ -83,10 +86,13 @@ def _collect(hits: Hits, title_len: int, lex: Lexicon) -> dict[str, _Evidence]:
         if all(flags) or not any(flags):
             break
     found: dict[str, _Evidence] = {}
-    for (start, _, code, strong, _), passing in zip(mentions, flags, strict=True):
+    for (start, end, code, strong, _), passing in zip(mentions, flags, strict=True):
         if passing:
             continue
         ev = found.setdefault(code, _Evidence())
+        if spans is not None and (code not in spans or (strong and not ev.strong)
+                                  or (not ev.strong and not ev.in_title and start < title_len)):
+            spans[code] = (start, end, strong)
         ev.strong |= strong
         ev.in_title |= start < title_len
         ev.opens_title |= start == 0
@@ -103,6 +109,7 @@ def detect_jurisdictions(
     title_len: int,
     hint: str | list[str] | tuple[str, ...] | None,
     lex: Lexicon,
+    why: dict[str, tuple[int, int, str]] | None = None,
 ) -> list[str]:
     """Sorted jurisdiction codes for a relevant item.
 
@@ -110,9 +117,14 @@ def detect_jurisdictions(
     the title. `hint` is the source's configured jurisdiction: it is used when the text
     names none, or to refine the bare country the text names ("the state's AI act" on
     a Colorado source is US-CO). Failing both, the script decides (Hangul: KR ...).
+    `why`, when given, receives per code (start, end, rule): the deciding mention in
+    `hits.text` ("jurisdictions.strong" or ".names"), the country refined by the hint
+    ("jurisdictions.hint"), the first run of the deciding script
+    ("jurisdictions.script"); a code from the hint alone has the empty span (0, 0).
     """
     full = hits.text
-    found = _collect(hits, title_len, lex)
+    spans: dict[str, tuple[int, int, bool]] | None = {} if why is not None else None
+    found = _collect(hits, title_len, lex, spans)
     hints = _hint_codes(hint)
 
     intl = found.get("INTL")
@@ -141,11 +153,20 @@ def detect_jurisdictions(
                     del found[c]  # member states named in an EU story
 
     codes = set(found)
+    if why is not None and spans is not None:
+        for c in codes:
+            start, end, strong = spans[c]
+            why[c] = (start, end, "jurisdictions.strong" if strong else "jurisdictions.names")
     if not codes:
         codes = set(hints)
+        if why is not None:
+            why.update((h, (0, 0, "jurisdictions.hint")) for h in hints)
         if not codes:
             default = default_jurisdiction(full)
             codes = {default} if default else set()
+            if why is not None and default:
+                run = script_run(full, default)
+                why[default] = (*(run or (0, 0)), "jurisdictions.script")
     elif hints:
         for h in hints:
             # The source's own subdivision refines a bare mention of its country.
@@ -153,4 +174,6 @@ def detect_jurisdictions(
             if "-" in h and country in codes and not found[country].strong:
                 codes.discard(country)
                 codes.add(h)
+                if why is not None:
+                    why[h] = (*why.pop(country)[:2], "jurisdictions.hint")
     return sorted(codes)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from watcher.classify.anchors import Hits
 
 
@@ -19,22 +21,38 @@ def is_relevant(hits: Hits, title_len: int | None = None) -> bool:
     (None: the whole text is searched). A title of a notice genre (a job
     vacancy, a tender, an event to register for) is never governance news.
     """
-    if not hits.search("ai"):
-        return False
+    return relevance(hits, title_len)[0]
+
+
+def relevance(hits: Hits, title_len: int | None = None) -> tuple[bool, str, tuple[re.Match[str], ...]]:
+    """`is_relevant`'s verdict with its reason: (relevant, rule, cue matches).
+
+    The rule names the cue family that decided (watcher.classify.explain.RULES); the
+    matches are its cues in the text: the AI and the governance cue for
+    "relevance.ai+governance", the vetoing or strong cue otherwise, none when the
+    family named found nothing ("relevance.ai": no AI cue; "relevance.governance": no
+    governance cue) or for "relevance.negative" (the caller finds the market cue).
+    """
+    ai = hits.search("ai")
+    if ai is None:
+        return False, "relevance.ai", ()
     title_end = len(hits.text) if title_len is None else title_len
-    if hits.search("notice", 0, title_end):
+    notice = hits.search("notice", 0, title_end)
+    if notice is not None:
         # A vacancy, a tender or an event notice names rules without changing them.
-        return False
-    if hits.search("strong"):
-        return True
-    if hits.search("adoption", 0, title_end):
-        return False
-    if not hits.search("governance"):
-        return False
+        return False, "relevance.notice", (notice,)
+    strong = hits.search("strong")
+    if strong is not None:
+        return True, "relevance.strong", (strong,)
+    adoption = hits.search("adoption", 0, title_end)
+    if adoption is not None:
+        return False, "relevance.adoption", (adoption,)
+    governance = hits.search("governance")
+    if governance is None:
+        return False, "relevance.governance", ()
     negative = hits.count("negative")
-    if negative == 0:
-        return True
-    governance = hits.count("governance")
     # Product and market stories mention a rule or an authority now and then; they
     # stay negative unless governance vocabulary is at least as present.
-    return governance >= negative
+    if negative == 0 or hits.count("governance") >= negative:
+        return True, "relevance.ai+governance", (ai, governance)
+    return False, "relevance.negative", ()

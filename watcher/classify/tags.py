@@ -27,8 +27,8 @@ def _sentence(full: str, start: int, end: int) -> tuple[int, int]:
     return s, (stop.start() if stop else min(len(full), end + _SENTENCE_REACH))
 
 
-def _has_cue(hits: Hits, lex: Lexicon, tag: str) -> bool:
-    """True when a cue of `tag` matches outside every blocking context.
+def _deciding_cue(hits: Hits, lex: Lexicon, tag: str) -> re.Match[str] | None:
+    """The first match of a cue of `tag` outside every blocking context, or None.
 
     Blockers are what makes a cue say the opposite: "will not impose fines" is no
     enforcement action, "to inform future guidelines" is no guidance published.
@@ -49,17 +49,26 @@ def _has_cue(hits: Hits, lex: Lexicon, tag: str) -> bool:
             s, e = _sentence(full, m.start(), m.end())
             if hits.search("draft_words", s, e):
                 continue
-        return True
-    return False
+        return m
+    return None
 
 
-def detect_tags(hits: Hits, lex: Lexicon, has_effective_date: bool) -> list[str]:
+def detect_tags(hits: Hits, lex: Lexicon, has_effective_date: bool,
+                why: dict[str, tuple[int, int, str]] | None = None) -> list[str]:
     """Sorted tags of a relevant item, from the cue lexicons plus the conventions.
 
     `hits.text` is the normalised title + text; `has_effective_date` tells whether the
     date stage found an effective date (then the item states when obligations apply).
+    `why`, when given, receives for each tag a cue gave: (start, end, rule) of that
+    cue in `hits.text` (the conventions' tags: see watcher.classify.explain).
     """
-    tags = {t for t in TAGS if _has_cue(hits, lex, t)}
+    if why is None:
+        tags = {t for t in TAGS if _deciding_cue(hits, lex, t) is not None}
+    else:
+        for t in TAGS:
+            if (m := _deciding_cue(hits, lex, t)) is not None:
+                why[t] = (m.start(), m.end(), f"tags.{t}")
+        tags = set(why)
     if "consultation" in tags and "draft" in tags:
         # A draft out for comment is not adopted yet, whatever verbs describe it (an
         # interim final rule that also takes comments is adopted).
@@ -75,8 +84,10 @@ def detect_tags(hits: Hits, lex: Lexicon, has_effective_date: bool) -> list[str]
         tags.discard("draft")
     if has_effective_date:
         tags.add("enforcement-date")
-    if "delay" in tags and hits.search("delay_vehicle"):
+    if "delay" in tags and (vehicle := hits.search("delay_vehicle")):
         # Convention: a bill, proposal or signed law that postpones obligations
         # amends the law it postpones.
         tags.add("amendment")
+        if why is not None and "amendment" not in why:
+            why["amendment"] = (vehicle.start(), vehicle.end(), "delay_vehicle")
     return sorted(tags)

@@ -44,3 +44,58 @@ def default_jurisdiction(s: str) -> str | None:
 def is_cjk(s: str) -> bool:
     """True when `s` contains Han, kana or Hangul (cues then sit closer to dates)."""
     return bool(_HAN.search(s) or _KANA.search(s) or _HANGUL.search(s))
+
+
+def normalise_offsets(s: str) -> tuple[list[int], list[int]] | None:
+    """Where each character of `normalise(s)` comes from in `s`: (starts, ends), so
+    that ``s[starts[a]:ends[b - 1]]`` is the original of ``normalise(s)[a:b]``.
+
+    NFKC is applied per cluster (a character and the combining marks after it),
+    which gives what NFKC of the whole gives for all but exotic input (conjoining
+    jamo): None then, and the caller keeps the normalised text. Costs a pass in
+    Python over `s`: for explanations only, never on the classifier's path.
+    """
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    space_at = -1  # the whitespace run waiting to become one space, if any
+    i, n = 0, len(s)
+    while i < n:
+        j = i + 1
+        while j < n and unicodedata.combining(s[j]):
+            j += 1
+        for ch in unicodedata.normalize("NFKC", s[i:j]):
+            if ch.isspace():
+                if out and space_at < 0:
+                    space_at = i
+                continue
+            if space_at >= 0:
+                out.append(" ")
+                starts.append(space_at)
+                ends.append(i)
+                space_at = -1
+            out.append(ch)
+            starts.append(i)
+            ends.append(j)
+        i = j
+    if "".join(out) != normalise(s):
+        return None
+    return starts, ends
+
+
+_SCRIPT_RUNS = {
+    "KR": re.compile(r"[\uac00-\ud7a3]+"),
+    "JP": re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]*[\u3040-\u30ff][\u3040-\u30ff\u4e00-\u9fff]*"),
+    "CN": re.compile(r"[\u4e00-\u9fff]+"),
+    "TW": re.compile(r"[\u4e00-\u9fff]+"),
+    "VN": re.compile(rf"\w*{_VIET.pattern}\w*", re.IGNORECASE),
+}
+
+
+def script_run(s: str, code: str) -> tuple[int, int] | None:
+    """Span of the first word of `s` in the script `default_jurisdiction` read as
+    `code` (for explanations: the text that named the jurisdiction)."""
+    rx = _SCRIPT_RUNS.get(code)
+    m = rx.search(s) if rx is not None else None
+    # Chinese and Japanese leave no space between words: a few characters suffice.
+    return (m.start(), min(m.end(), m.start() + 12)) if m else None

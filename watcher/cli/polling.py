@@ -98,14 +98,21 @@ def _print_poll_summary(report: Any, elapsed: float) -> None:
 
 
 @main.command()
+@click.option("--explain", is_flag=True, help='Add "explain": for relevance and each jurisdiction, tag '
+              "and date, the phrase of the input that gave it and the rule family.")
 @click.pass_obj
-def classify(settings: Settings) -> None:
+def classify(settings: Settings, explain: bool) -> None:
     """Classify JSON lines from stdin: {"id", "title", "text", "jurisdiction"?, "published"?}
     -> {"id", "relevant", "jurisdictions", "tags", "dates"}, one line each, in order.
 
+    With --explain each line also has "explain": [{"field", "value", "text", "rule"}],
+    one entry for "relevant" and one per jurisdiction, tag and date; the labels are
+    the same as without it.
+
     \b
-    Example:
+    Examples:
       echo '{"id": 1, "title": "EU delays AI Act high-risk rules to December 2027", "text": ""}' | watcher classify
+      watcher classify --explain < items.jsonl | jq -c '.explain[] | select(.field == "tags")'
     """
     import json
 
@@ -122,8 +129,12 @@ def classify(settings: Settings) -> None:
         except ValueError as exc:
             raise UsageError(f"stdin line {number}: not a JSON object ({exc})") from None
         result = classify_item(str(item.get("title") or ""), str(item.get("text") or ""),
-                               jurisdiction=item.get("jurisdiction"), published=item.get("published"))
-        out.write(json.dumps({"id": item.get("id"), **result.as_dict()}, ensure_ascii=False) + "\n")
+                               jurisdiction=item.get("jurisdiction"), published=item.get("published"),
+                               explain=explain)
+        record = {"id": item.get("id"), **result.as_dict()}
+        if explain:
+            record["explain"] = result.explain
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
         out.flush()
 
 

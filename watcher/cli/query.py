@@ -19,7 +19,10 @@ from watcher.errors import UsageError
 from watcher.terminal import terminal_line, terminal_safe
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from watcher.cli.app import Settings
+    from watcher.config import SourceConfig
 
 
 @main.command()
@@ -51,21 +54,33 @@ def changes(settings: Settings, jurisdictions: tuple[str, ...], tags: tuple[str,
               "body SHA-256 and the stored text of that version.")
 @click.pass_obj
 def show(settings: Settings, change_id: int, fmt: str, evidence: bool) -> None:
-    """One change whole, with its diff.
+    """One change whole, with its diff, and why it has its labels.
+
+    Under the change, each label (relevance, jurisdictions, tags, dates) with the
+    phrase of the change's text that gave it and the rule family, as `watcher
+    classify --explain` gives them ("explain" in --format json). They explain the
+    current rules: the change's title and text are classified again when shown. If
+    the stored labels differ from that re-run (the rules or the configuration changed
+    and `watcher reclassify` was not run), a note says so ("explain_note"). Nothing
+    is written.
 
     \b
     Examples:
       watcher show 42
-      watcher show 42 --format json
+      watcher show 42 --format json | jq '.explain'
       watcher show 42 --evidence > change-42-evidence.txt
     """
+    from watcher.explanations import explain_change
     from watcher.store.queries import change_as_dict, evidence_as_dict, get_change
 
+    source = _configured_source(settings)
     with settings.store() as store, store.session() as session:
         change = get_change(session, change_id)
         if change is None:
             raise UsageError(f"no change with id {change_id}; list them with `watcher changes`")
         data = change_as_dict(change, with_diff=True)
+        why = explain_change(session, change, source(change.source_id))
+        data["explain"], data["explain_note"] = why.entries, why.note
         if evidence:
             data["evidence"] = evidence_as_dict(session, change.evidence_id)
     if fmt == "json":
@@ -74,6 +89,18 @@ def show(settings: Settings, change_id: int, fmt: str, evidence: bool) -> None:
     _print_change_text(data)
     if evidence:
         _print_evidence_text(data["evidence"])
+
+
+def _configured_source(settings: Settings) -> Callable[[str], SourceConfig | None]:
+    """The configured source of an id, or None. Without a readable configuration
+    `show` still works: a change's stored jurisdictions are then its hint."""
+    from watcher.errors import ConfigError
+
+    try:
+        sources = {s.id: s for s in settings.config().sources}
+    except ConfigError:
+        sources = {}
+    return sources.get
 
 
 def _print_evidence_text(ev: dict[str, Any] | None) -> None:
@@ -111,6 +138,20 @@ def _print_change_text(d: dict[str, Any]) -> None:
         out.append(terminal_line(value) + "\n")
     if d["summary"]:
         out.append("\n" + terminal_safe(d["summary"]) + "\n")
+    if d.get("explain"):
+        out.append("\nWhy (the current rules, run again on this change's text):\n", style="dim")
+        for e in d["explain"]:
+            value = e["value"]
+            if e["field"] == "relevant":
+                value = "yes" if value else "no"
+            elif e["field"] == "dates":
+                value = f"{value['date']} ({value['kind']})"
+            phrase = f"\"{e['text']}\"" if e["text"] else "-"
+            out.append(f"{e['field']:>13}: ", style="dim")
+            out.append(terminal_line(f"{value}  {phrase}  "))
+            out.append(e["rule"] + "\n", style="dim")
+    if d.get("explain_note"):
+        out.append("\nNote: " + terminal_line(d["explain_note"]) + "\n", style="yellow")
     if d.get("diff"):
         out.append("\n")
         for line in terminal_safe(d["diff"]).splitlines():
