@@ -157,6 +157,12 @@ def _assert_corrected_everywhere(cli: Cli, guide_id: int, colorado_id: int) -> N
     # show
     one = cli("show", str(guide_id), "--format", "json").json()
     assert one["corrected"] is True and one["tags"] == ["delay", "enforcement-date"]
+    # Its explanation follows the labels shown: the added ones name the correction,
+    # the removed guidance has no entry, and the note says an analyst corrected it.
+    explained = {(e["field"], str(e["value"])): e["rule"] for e in one["explain"] if e["field"] != "dates"}
+    assert explained[("tags", "delay")] == "correction" and explained[("jurisdictions", "CN")] == "correction"
+    assert ("tags", "guidance") not in explained and explained[("tags", "enforcement-date")] != "correction"
+    assert "corrected" in one["explain_note"]
     text = cli("show", str(guide_id)).out
     assert "delay, enforcement-date" in text and "guidance" not in text and "corrected: by an analyst" in text
     # The calendar: its --tag filter and its events carry the corrected labels.

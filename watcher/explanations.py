@@ -1,10 +1,12 @@
 """Why a stored change has its labels: `watcher show` explains them at show time.
 
 The store keeps labels, not explanations: a change is classified again, with
-explanations, from what it was classified from (its title, its item's text, its
-source's hint), so what `show` explains are the rules as they are now. When the
-stored labels differ from that re-run (the rules or the config changed since, and
-`watcher reclassify` has not been run), a note says so. Reads only.
+explanations, from what it was classified from (its title, its own text and stated
+dates, its source's hint: as `watcher reclassify` does), so what `show` explains are
+the rules as they are now. When the classifier's stored labels differ from that
+re-run (the rules or the config changed since, and `watcher reclassify` has not
+been run), a note says so; an analyst's correction is named as such, never taken
+for a change of rules. Reads only.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from watcher.config import SourceConfig
 from watcher.sources import ParsedItem
-from watcher.store.models import Change, Item
+from watcher.store.corrections import Labels, labels_of, own_texts
+from watcher.store.models import Change
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +32,11 @@ class ChangeExplanation:
 
 
 def change_item(session: Session, change: Change) -> ParsedItem:
-    """The item as the classifier is given it again for `change` (as `watcher
-    reclassify` rebuilds it: the change's title, its item's stored text)."""
-    item = session.get(Item, change.item_id)
+    """The item as the classifier is given it again for `change`, as `watcher
+    reclassify` rebuilds it: the change's title, own text and stated dates."""
+    text = own_texts(session, [change])[change.id]
     return ParsedItem(key="", title=change.title, url=change.url, published=change.published,
-                      text=(item.text if item is not None else "") or "")
+                      text=text, dates=list(change.stated_dates or []))
 
 
 def explain_change(session: Session, change: Change, source: SourceConfig | None) -> ChangeExplanation:
@@ -44,7 +47,8 @@ def explain_change(session: Session, change: Change, source: SourceConfig | None
     from watcher.prepare import classify_for_source
 
     item = change_item(session, change)
-    hint = tuple(change.jurisdictions or ())
+    classified = labels_of(change)
+    hint = tuple(classified.jurisdictions)
     verdict = classify_for_source(source, item, hint)  # the labels the pipeline would store
     hints = list(source.jurisdictions if source else hint)
     explained = classify_item(item.title, item.text, jurisdiction=hints, published=item.published, explain=True)
@@ -55,7 +59,7 @@ def explain_change(session: Session, change: Change, source: SourceConfig | None
     if verdict.relevant and not explained.jurisdictions:
         entries += [{"field": "jurisdictions", "value": j, "text": "", "rule": "jurisdictions.hint"}
                     for j in verdict.jurisdictions]
-    stored = _labels(change.relevant, change.jurisdictions, change.tags, change.dates)
+    stored = _labels(classified.relevant, classified.jurisdictions, classified.tags, change.dates)
     now = _labels(verdict.relevant, verdict.jurisdictions, verdict.tags, verdict.dates)
     note = None
     if stored != now:
@@ -64,7 +68,25 @@ def explain_change(session: Session, change: Change, source: SourceConfig | None
         note = ("The stored labels differ from what the current rules give this text (the rules, the "
                 "configuration or the item's text changed since; `watcher reclassify` stores the new ones): "
                 + "; ".join(differ) + ". The explanation is of the current rules.")
+    if change.corrected:
+        entries = _corrected(entries, change, classified)
+        correction = "An analyst corrected this change: `watcher corrections` says who, when and why."
+        note = f"{correction} {note}" if note else correction
     return ChangeExplanation(entries, note)
+
+
+def _corrected(entries: list[dict[str, Any]], change: Change, classified: Labels) -> list[dict[str, Any]]:
+    """`entries` for the labels `change` shows once corrected: a label the correction
+    removed loses its entry, a label it added (or a relevance it overrode) gets one
+    whose rule is `correction`."""
+    shown = {("relevant", change.relevant), *(("jurisdictions", j) for j in change.jurisdictions or ()),
+             *(("tags", t) for t in change.tags or ())}
+    kept = [e for e in entries if e["field"] == "dates" or (e["field"], e["value"]) in shown]
+    given = {("relevant", classified.relevant), *(("jurisdictions", j) for j in classified.jurisdictions),
+             *(("tags", t) for t in classified.tags)}
+    added = [{"field": field, "value": value, "text": "", "rule": "correction"}
+             for field, value in sorted(shown - given, key=lambda fv: (fv[0], str(fv[1])))]
+    return added + kept
 
 
 _NAMES = ("relevant", "jurisdictions", "tags", "dates")

@@ -31,6 +31,7 @@ RULES: dict[str, str] = {
     "relevance.adoption": "not relevant: the title reports an AI tool put to use",
     "relevance.negative": "not relevant: market or product cues outnumber governance cues",
     "source.relevance": "relevant by the source's `relevance: all` (watcher show only; text empty)",
+    "correction": "set by an analyst's `watcher correct` (watcher show only; text empty)",
     "jurisdictions.strong": "a regulator, legislature, official or instrument of the jurisdiction",
     "jurisdictions.names": "the jurisdiction's name or adjective",
     "jurisdictions.hint": "the source's configured jurisdiction (text empty, or the country it refines)",
