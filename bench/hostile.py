@@ -30,6 +30,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from budget_helpers import many_pages_pdf  # noqa: E402 (the tests' generator: one PDF writer)
+
+_PDF_TEXT = "The AI Act applies from 2 August 2026."
+
 
 def _html(body: str) -> bytes:
     return f"<!DOCTYPE html><html><head><title>Notice</title></head><body><main>{body}</main></body></html>".encode()
@@ -65,29 +70,6 @@ def feed_nested() -> bytes:
             f"<title>AI Act notice</title><description>{description}</description></item></channel></rss>").encode()
 
 
-def pdf_pages(pages: int = 60_000) -> bytes:
-    """A valid PDF of `pages` pages sharing one content stream."""
-    stream = b"BT /F1 12 Tf 72 720 Td (The AI Act applies from 2 August 2026.) Tj ET"
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (5 + i) for i in range(pages)) + b"] /Count %d >>" % pages,
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-    ]
-    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents 4 0 R >>"
-    objects += [page] * pages
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, obj in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % n + obj + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
 @dataclass
 class Payload:
     name: str
@@ -104,7 +86,7 @@ PAYLOADS = [
     Payload("nested-div-500k", "page", "text/html; charset=utf-8", nested_divs(500_000)),
     Payload("page-diff-20k", "page", "text/html; charset=utf-8", lambda: diff_lines(True), lambda: diff_lines(False)),
     Payload("feed-nested-18.9MB", "feed", "application/rss+xml", feed_nested),
-    Payload("pdf-60k-pages", "page", "application/pdf", pdf_pages),
+    Payload("pdf-60k-pages", "page", "application/pdf", lambda: many_pages_pdf(60_000, _PDF_TEXT)),
 ]
 
 
