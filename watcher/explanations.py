@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from watcher.config import SourceConfig
-from watcher.sources import ParsedItem
+from watcher.reclassify import classified_item
 from watcher.store.corrections import Labels, labels_of, own_texts
 from watcher.store.models import Change
 
@@ -31,14 +31,6 @@ class ChangeExplanation:
     note: str | None
 
 
-def change_item(session: Session, change: Change) -> ParsedItem:
-    """The item as the classifier is given it again for `change`, as `watcher
-    reclassify` rebuilds it: the change's title, own text and stated dates."""
-    text = own_texts(session, [change])[change.id]
-    return ParsedItem(key="", title=change.title, url=change.url, published=change.published,
-                      text=text, dates=list(change.stated_dates or []))
-
-
 def explain_change(session: Session, change: Change, source: SourceConfig | None) -> ChangeExplanation:
     """Explain `change`'s labels under the current rules; `source` is its configured
     source (None when no longer configured: its stored jurisdictions are the hint,
@@ -46,7 +38,7 @@ def explain_change(session: Session, change: Change, source: SourceConfig | None
     from watcher.classify import classify_item
     from watcher.prepare import classify_for_source
 
-    item = change_item(session, change)
+    item = classified_item(change, own_texts(session, [change])[change.id])
     classified = labels_of(change)
     hint = tuple(classified.jurisdictions)
     verdict = classify_for_source(source, item, hint)  # the labels the pipeline would store

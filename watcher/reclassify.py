@@ -17,6 +17,14 @@ from watcher.store.models import Change
 BATCH = 1000
 
 
+def classified_item(change: Change, text: str) -> ParsedItem:
+    """The item `change` was classified from when detected, given its own `text`
+    (`own_texts`): its title, that text and the dates its source stated. What
+    `reclassify` and `watcher show`'s explanation classify again."""
+    return ParsedItem(key="", title=change.title, url=change.url, published=change.published,
+                      text=text, dates=list(change.stated_dates or []))
+
+
 def reclassify_changes(config: Config, store: Store, source_ids: Iterable[str] = ()) -> tuple[int, int]:
     """Classify every stored change (of `source_ids`, or all) again from what it was
     classified from when detected: its own title and text and the dates its source
@@ -48,8 +56,7 @@ def reclassify_changes(config: Config, store: Store, source_ids: Iterable[str] =
             texts = own_texts(session, rows)
             fixes = corrections_of(session, [c.id for c in rows if c.classified is not None])
             for change in rows:
-                item = ParsedItem(key="", title=change.title, url=change.url, published=change.published,
-                                  text=texts[change.id], dates=list(change.stated_dates or []))
+                item = classified_item(change, texts[change.id])
                 source = sources.get(change.source_id)
                 hint = tuple((change.classified or {}).get("jurisdictions") or change.jurisdictions or ())
                 cls = classify_for_source(source, item, hint)
