@@ -189,7 +189,7 @@ def sources(settings: Settings, fmt: str) -> None:
         else:
             health = "ok"
         rows.append({
-            "id": s.id, "name": s.name, "type": s.type, "jurisdictions": list(s.jurisdictions), "url": mask_secrets(s.url, config.substituted),
+            "id": s.id, "name": s.name, "type": s.type, "jurisdictions": list(s.jurisdictions), "url": s.url,
             "state": health,
             "last_success": iso(st.last_success_at) if st else None,
             "last_error": mask_secrets(st.last_error, config.substituted) if st and st.last_error else None,
