@@ -28,6 +28,13 @@ _ERAS = {"令和": 2018, "平成": 1988, "民國": 1911, "民国": 1911, "中華
 _SENTENCE_END = re.compile(r"[。！？!?;；\n…]|\.\.\.|\.(?=\s)")
 _DIGIT = re.compile(r"\d")
 _CJK_DATE_CHARS = re.compile(r"[年년月월日일号號달]")
+# Words before a bare year, beyond English's: "ab 2027", "à partir de 2028", "dal 2026",
+# "từ năm 2027", "mulai tahun 2027". The year still needs its cue right beside it.
+_YEAR_WORDS = (
+    r"ab(?: dem Jahr)?|bis(?: zum Jahr)?|im Jahr|en|dès|d'ici(?: à)?|à partir de|jusqu'en|avant|desde|a partir de|hasta|antes de|"
+    r"nel|dal|entro il|a partire dal|fino al|em|até|từ năm|đến năm|trước năm|mulai(?: tahun)?|pada tahun|sejak(?: tahun)?|hingga(?: tahun)?|"
+    r"paling lambat(?: tahun)?"
+)
 # A weekday after a date ("1月20日(土)", "12. 10.(수)") stands between it and what follows.
 _WEEKDAY = r"(?:\s*\((?:[月火水木金土日]|[월화수목금토일]|週?[一二三四五六日]|星期[一二三四五六日天]|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\w*\.?)\))?"
 _RANGE = re.compile(rf"^{_WEEKDAY}\s*(?:から|부터|[~〜～\-–—]|至|到)\s*$", re.I)
@@ -58,8 +65,11 @@ class _Patterns:
     def __init__(self, lex: Lexicon) -> None:
         months = "|".join(month_names(lex.months))
         mon = rf"(?P<mon>{months})\.?"
-        day = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
-        year = r"(?P<year>(?:19|20)\d\d)"
+        # "1st", "1er", "1°", "1." (German), "1 de" (Spanish, Portuguese) before the month.
+        day = r"(?P<day>\d{1,2})(?:st|nd|rd|th|er|°|º)?\.?"
+        # A Thai Buddhist year (2569 = 2026) is read where a Gregorian one is.
+        year = r"(?P<year>(?:19|20)\d\d|25[5-9]\d)"
+        of = r"(?:(?:of|de|del|di)\s+)?"
         self.month = re.compile(rf"\b(?:{months})\b", re.I)
         # Where a month name can start (no end boundary: "5 Mayors" is still tried):
         # after a non-word character, in " " + text. The same places as
@@ -68,15 +78,15 @@ class _Patterns:
         assert all(m[:1].isalpha() and m[-1:].isalnum() for m in lex.months), "month names must be words"
         self.month_start = re.compile(rf"\W(?:{months})", re.I)
         self.latin = [
-            re.compile(rf"\b{day}\s+(?:of\s+)?{mon},?\s+{year}\b", re.I),
+            re.compile(rf"\b{day}\s*{of}{mon},?\s+{of}{year}\b", re.I),
             re.compile(rf"\b{mon}\s+{day},?\s+{year}\b", re.I),
             re.compile(rf"\b{year}-(?P<mnum>\d\d)-(?P<dnum>\d\d)\b"),
-            re.compile(rf"\b{mon}\s+(?:of\s+)?{year}\b", re.I),
+            re.compile(rf"\b{mon}\s+{of}{year}\b", re.I),
             re.compile(rf"\b{mon}\s+(?:of\s+)?(?P<rel>next|this) year\b", re.I),
-            re.compile(rf"\b{day}\s+{mon}(?![\w.,]*\s*\d)", re.I),
+            re.compile(rf"\b{day}\s*{of}{mon}(?![\w.,]*\s*\d)", re.I),
             re.compile(rf"\b{mon}\s+{day}\b(?!,?\s*\d)", re.I),
             re.compile(
-                rf"\b(?:late|early|mid-?|(?:the )?end of|(?:the )?(?:first|second|latter) half of|(?:the )?(?:first|second|third|fourth|last) quarter of|later in|in|from|by|until|before|starting|as of|beginning)\s+{year}\b(?![-/]\d)",
+                rf"\b(?:late|early|mid-?|(?:the )?end of|(?:the )?(?:first|second|latter) half of|(?:the )?(?:first|second|third|fourth|last) quarter of|later in|in|from|by|until|before|starting|as of|beginning|{_YEAR_WORDS})\s+{year}\b(?![-/.]\d)",
                 re.I,
             ),
             # A month without a year after a start word ("from September"): the
@@ -85,6 +95,10 @@ class _Patterns:
                 rf"(?:(?<=\bfrom )|(?<=\bby )|(?<=\buntil )|(?<=\bin )|(?<=\bstarting )|(?<=\bas of )|(?<=\bbeginning )){mon}\b(?!\.?\s*\d)(?!\s+(?:of\s+)?(?:next|this|last) year)",
                 re.I,
             ),
+            # Day, month and year in digits: "15/7/2026", "15.07.2026", "ngày 1/7/2026".
+            re.compile(r"(?<![\d/.])(?P<n1>\d{1,2})([./])(?P<n2>\d{1,2})\2(?P<nyear>(?:19|20)\d\d)(?![\d/])"),
+            # Vietnamese: "ngày 1 tháng 7 năm 2026", "tháng 7/2026", "tháng 7 năm 2026".
+            re.compile(r"(?:\bngày\s+(?P<vday>\d{1,2})\s+)?\btháng\s+(?P<vmon>\d{1,2})\s*(?:/|\s+năm\s+)(?P<vyear>(?:19|20)\d\d)\b", re.I),
         ]
         # Numbers in digits or in Chinese numerals ("令和七年九月一日", "二〇二六年一月").
         n2 = rf"(?:\d{{1,2}}|{_KN}{{1,3}})"
@@ -196,8 +210,10 @@ def _iso(y: int, m: int | None = None, d: int | None = None) -> str | None:
 _MONTH_FIRST = frozenset({1, 3, 4, 6, 8})
 _LATIN_YEAR_ONLY = 7
 _DAY_FIRST = frozenset({0, 5})
-# The forms without a month name (ISO dates, bare years): tried only where a year is.
-_YEAR_FORMS = frozenset({2, 7})
+# The forms without a month name (ISO dates, bare years, dates in digits): tried
+# only where a year is.
+_YEAR_FORMS = frozenset({2, 7, 9, 10})
+_VIETNAMESE = 10
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _TODAY_CHARS = re.compile("[오금本今き]")  # the first characters of `today`'s CJK words
 _SAME_CHARS = re.compile("[同같]")
@@ -244,6 +260,25 @@ def _month_starts(full: str, pats: _Patterns, hits: Hits) -> list[int]:
     return out
 
 
+# A text in a language that writes dates day first: any letter outside ASCII
+# (accents, Vietnamese, Thai, ...). Plain-ASCII text reads "7/1/2026" as July 1.
+_NON_ASCII_LETTER = re.compile(r"[^\x00-\x7f\u2000-\u206f]")
+
+
+def _numeric_date(m: re.Match[str], full: str) -> _Found:
+    """A date written in digits ("15/7/2026", "tháng 7/2026"), day first unless the
+    text is plain ASCII (American "7/15/2026") and the numbers allow it."""
+    g = m.groupdict()
+    if g.get("vyear"):
+        day = int(g["vday"]) if g.get("vday") else None
+        return _Found(m.start(), m.end(), _iso(int(g["vyear"]), int(g["vmon"]), day), False)
+    a, b, y = int(g["n1"]), int(g["n2"]), int(g["nyear"])
+    day, mon = a, b
+    if b > 12 or (a <= 12 and m.group(2) == "/" and not _NON_ASCII_LETTER.search(full)):
+        day, mon = b, a
+    return _Found(m.start(), m.end(), _iso(y, mon, day), False)
+
+
 def _find(hits: Hits, lex: Lexicon) -> list[_Found]:
     full = hits.text
     pats = _get_patterns(lex)
@@ -256,8 +291,13 @@ def _find(hits: Hits, lex: Lexicon) -> list[_Found]:
     for i, rx in enumerate(latin_rxs):
         if i in _YEAR_FORMS and not has_year:
             continue
+        if i == _VIETNAMESE and "tháng" not in full.casefold():
+            continue
         for m in _latin_matches(i, rx, full, months):
             g = m.groupdict()
+            if g.get("nyear") or g.get("vyear"):
+                raw.append(_numeric_date(m, full))
+                continue
             mon = lex.months.get((g.get("mon") or "").lower().rstrip("."))
             day = int(g["day"]) if g.get("day") else None
             if g.get("mnum"):
@@ -266,6 +306,7 @@ def _find(hits: Hits, lex: Lexicon) -> list[_Found]:
                 raw.append(_Found(m.start(), m.end(), None, False, (mon or 0, None, _REL_YEARS[g["rel"].lower()])))
             elif g.get("year"):
                 y = int(g["year"])
+                y = y - 543 if y >= 2500 else y  # Thai Buddhist era
                 year_only = i == _LATIN_YEAR_ONLY
                 raw.append(_Found(m.start(), m.end(), _iso(y, None if year_only else mon, day), year_only))
             elif mon and day:
