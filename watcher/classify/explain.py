@@ -30,6 +30,7 @@ RULES: dict[str, str] = {
     "relevance.notice": "not relevant: the title is a notice (vacancy, tender, event)",
     "relevance.adoption": "not relevant: the title reports an AI tool put to use",
     "relevance.negative": "not relevant: market or product cues outnumber governance cues",
+    "relevance.private": "not relevant: only words a firm's own AI governance uses too (framework, guidelines), and no public body",
     "source.relevance": "relevant by the source's `relevance: all` (watcher show only; text empty)",
     "correction": "set by an analyst's `watcher correct` (watcher show only; text empty)",
     "jurisdictions.strong": "a regulator, legislature, official or instrument of the jurisdiction",

@@ -127,6 +127,10 @@ class Lexicon:
     adoption: re.Pattern[str]
     # A notice genre (job vacancy, tender, event): vetoes a title, strong cues too.
     notice: re.Pattern[str]
+    # Governance words a firm's own AI governance uses too (guidelines, framework,
+    # principles): alone, they need a public body (`public_body`) to make an item relevant.
+    soft_governance: re.Pattern[str]
+    public_body: re.Pattern[str]
     jurisdictions: re.Pattern[str]  # finds any mention; `jurisdiction_cues` tell whose
     jurisdiction_cues: JurisdictionCues
     passing_before: re.Pattern[str]
@@ -153,7 +157,8 @@ class Lexicon:
     date_transition: re.Pattern[str]
     took_effect: re.Pattern[str]
     # Finds in one pass where the families above that scan a whole text can match:
-    # "ai", "governance", "negative", "strong", "adoption", "notice", "jurisdictions",
+    # "ai", "governance", "negative", "strong", "adoption", "notice", "soft_governance",
+    # "public_body", "jurisdictions",
     # "tags.<tag>", "chamber_vote", "final_passage", "veto", "delay_vehicle",
     # "draft_words", "passing_before", and "months", the month names (see
     # anchors.py). The stages ask it, not the patterns themselves.
@@ -577,6 +582,8 @@ def _build(m: dict[str, Any], cache: PatternCache) -> Lexicon:
         strong=family("strong", rel.get("strong", []), "relevance.strong"),
         adoption=family("adoption", rel.get("adoption", []), "relevance.adoption"),
         notice=family("notice", rel.get("notice", []), "relevance.notice"),
+        soft_governance=family("soft_governance", rel.get("soft_governance", []), "relevance.soft_governance"),
+        public_body=family("public_body", rel.get("public_body", []), "relevance.public_body"),
         jurisdictions=jur_re,
         jurisdiction_cues=jur_cues,
         passing_before=family("passing_before", m["passing"].get("before", []), "passing.before"),

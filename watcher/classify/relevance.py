@@ -50,9 +50,21 @@ def relevance(hits: Hits, title_len: int | None = None) -> tuple[bool, str, tupl
     governance = hits.search("governance")
     if governance is None:
         return False, "relevance.governance", ()
+    if _only_soft(hits) and hits.search("public_body") is None and hits.search("jurisdictions") is None:
+        # "Why boards need an AI governance framework", "OpenAI updates its framework":
+        # a firm's own AI governance, no act of a public body (VOCABULARY.md).
+        return False, "relevance.private", ()
     negative = hits.count("negative")
     # Product and market stories mention a rule or an authority now and then; they
     # stay negative unless governance vocabulary is at least as present.
     if negative == 0 or hits.count("governance") >= negative:
         return True, "relevance.ai+governance", (ai, governance)
     return False, "relevance.negative", ()
+
+
+def _only_soft(hits: Hits) -> bool:
+    """Whether every governance cue lies inside a soft one ("framework", "guidelines")."""
+    soft = [m.span() for m in hits.finditer("soft_governance")]
+    if not soft:
+        return False
+    return all(any(a <= g.start() and g.end() <= b for a, b in soft) for g in hits.finditer("governance"))

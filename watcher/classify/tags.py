@@ -12,6 +12,7 @@ _AFTER = 60
 # A draft text named inside a new-law cue ("approves draft law"), not a bill or an
 # amending bill (법 개정안 … 통과, 法案に署名 are laws passed).
 _DRAFT_TEXT = re.compile(r"\bdraft\b|草案|초안|素案|原案|意见稿|意見稿", re.I)
+_BILL = re.compile(r"\bbill\b|法案|법안|議案", re.I)
 _SENTENCE_END = re.compile(r"[。！？!?;；\n]|\.(?=\s)")
 # How far (characters) either side of a cue its sentence is read: a text without
 # sentence breaks costs each cue no more than this.
@@ -39,6 +40,9 @@ def _deciding_cue(hits: Hits, lex: Lexicon, tag: str) -> re.Match[str] | None:
         if before is not None and before.search(full[max(0, m.start() - _BEFORE) : m.start()]):
             continue
         if after is not None and after.match(full[m.end() : m.end() + _AFTER]):
+            continue
+        if tag == "new-decree" and _BILL.search(m.group()):
+            # "Senate approves a bill for its regulation": a bill, not rules issued.
             continue
         if tag == "new-law" and _DRAFT_TEXT.search(m.group()):
             # "cabinet approves draft law": the draft goes to parliament, no law yet.
@@ -71,8 +75,9 @@ def detect_tags(hits: Hits, lex: Lexicon, has_effective_date: bool,
         tags = set(why)
     if "consultation" in tags and "draft" in tags:
         # A draft out for comment is not adopted yet, whatever verbs describe it (an
-        # interim final rule that also takes comments is adopted).
-        tags -= {"new-law", "new-decree"}
+        # interim final rule that also takes comments is adopted); a draft guideline
+        # out for comment is `draft` + `consultation`, not yet guidance (VOCABULARY.md).
+        tags -= {"new-law", "new-decree", "guidance"}
     if hits.search("chamber_vote") and not hits.search("final_passage"):
         # One chamber or a committee voted: the bill is neither law nor newly released.
         tags -= {"new-law", "draft"}
