@@ -71,10 +71,11 @@ def _collect(hits: Hits, title_len: int, lex: Lexicon,
         if cue.strong and mentions and mentions[-1][2] != cue.code and _POSSESSIVE_GAP.match(full[mentions[-1][1] : start]):
             continue  # "韓國人工智慧基本法": Korea's act, not Taiwan's
         # A cue before the mention ends where it starts (the cues end in "$").
+        after = full[end : end + _AFTER_WINDOW]
         passing = bool(
             hits.search("passing_before", max(0, start - _BEFORE_WINDOW), start)
-            or lex.passing_after.match(full[end : end + _AFTER_WINDOW])
-        )
+            or lex.passing_after.match(after)
+        ) and not lex.passing_unless.match(after)
         mentions.append((start, end, cue.code, cue.strong, passing))
     # Spread "in passing" along lists of names, both ways.
     flags = [m[4] for m in mentions]

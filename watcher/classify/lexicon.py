@@ -135,6 +135,9 @@ class Lexicon:
     jurisdiction_cues: JurisdictionCues
     passing_before: re.Pattern[str]
     passing_after: re.Pattern[str]
+    # An institution right after a mention ("the Brazilian Senate"): it acts, so the
+    # mention is not in passing whatever precedes it.
+    passing_unless: re.Pattern[str]
     tags: dict[str, re.Pattern[str]]
     # Per tag: contexts that void a cue match (text just before it / just after it).
     tag_block_before: dict[str, re.Pattern[str] | None]
@@ -588,6 +591,7 @@ def _build(m: dict[str, Any], cache: PatternCache) -> Lexicon:
         jurisdiction_cues=jur_cues,
         passing_before=family("passing_before", m["passing"].get("before", []), "passing.before"),
         passing_after=_union(m["passing"].get("after", []), "passing.after", cache),
+        passing_unless=_union(m["passing"].get("unless", []), "passing.unless", cache),
         tags={t: family(f"tags.{t}", m["tags"].get(t, []), f"tags.{t}") for t in TAGS},
         tag_block_before={t: _optional([p for p in m["tag_blockers"].get(t, []) if p.endswith("$")], t, cache)
                           for t in TAGS},
