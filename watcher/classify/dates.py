@@ -33,7 +33,7 @@ _CJK_DATE_CHARS = re.compile(r"[年년月월日일号號달]")
 _YEAR_WORDS = (
     r"ab(?: dem Jahr)?|bis(?: zum Jahr)?|im Jahr|en|dès|d'ici(?: à)?|à partir de|jusqu'en|avant|desde|a partir de|hasta|antes de|"
     r"nel|dal|entro il|a partire dal|fino al|em|até|từ năm|đến năm|trước năm|mulai(?: tahun)?|pada tahun|sejak(?: tahun)?|hingga(?: tahun)?|"
-    r"paling lambat(?: tahun)?"
+    r"paling lambat(?: tahun)?|to"
 )
 # A weekday after a date ("1月20日(土)", "12. 10.(수)") stands between it and what follows.
 _WEEKDAY = r"(?:\s*\((?:[月火水木金土日]|[월화수목금토일]|週?[一二三四五六日]|星期[一二三四五六日天]|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\w*\.?)\))?"
@@ -574,7 +574,7 @@ def extract_dates(
         # Ties go to the first kind of this order: "have until D to comply" is effective.
         scored = [(d[0], rank, kind) for rank, (kind, d) in enumerate(dists.items()) if d is not None]
         if not scored:
-            if f.relative is not None and f.relative[0] == _BARE_DAY and sentences.has(lex.took_effect, s, e):
+            if not f.year_only and sentences.has(lex.took_effect, s, e):
                 # "韓国で22日、… が施行された": the day the rules took effect.
                 out.add((value, EFFECTIVE))
                 if why is not None and (value, EFFECTIVE) not in why:
