@@ -39,6 +39,8 @@ _YEAR_WORDS = (
 _WEEKDAY = r"(?:\s*\((?:[月火水木金土日]|[월화수목금토일]|週?[一二三四五六日]|星期[一二三四五六日天]|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\w*\.?)\))?"
 _RANGE = re.compile(rf"^{_WEEKDAY}\s*(?:から|부터|[~〜～\-–—]|至|到)\s*$", re.I)
 # The start of a counted period ("12일부터 40일간", "1日から30日間"): no date obligations apply.
+# "comments from D1 to D2": in a consultation's sentence, D1 opens the period.
+_PERIOD_END = re.compile(r"^\s*(?:to|until|through|till|and)\s*$", re.I)
 _PERIOD_START = re.compile(r"^\s*(?:부터|から|起)\s*\d+\s*(?:일간|일 동안|日間|日間|天)|^\s*(?:for|over) (?:a period of )?\d+ days\b", re.I)
 _KN = "[〇零一二三四五六七八九十百]"  # Chinese numerals
 _KDIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
@@ -523,6 +525,7 @@ def extract_dates(
         return []
     base = parse_published(published) or _dateline(found, full, body_start)
     delay = lex.tags["delay"]
+    deadline = lex.tags["consultation"]
     window = _CJK_WINDOW if is_cjk(full) else _LATIN_WINDOW
     sentences = _Sentences(full)
     out: set[tuple[str, str]] = set()
@@ -555,7 +558,11 @@ def extract_dates(
         nxt = found[i + 1] if i + 1 < len(found) else None
         if nxt is not None and nxt.start < e:
             between = full[f.end : nxt.start]
-            if _RANGE.match(between) or (lex.date_transition.match(between) and sentences.has(delay, s, e)):
+            if (
+                _RANGE.match(between)
+                or (lex.date_transition.match(between) and sentences.has(delay, s, e))
+                or (_PERIOD_END.match(between) and sentences.has(deadline, s, e))
+            ):
                 # The start of a period ("comments from D1 to D2") or the old date of a
                 # postponement ("from D1 to D2"): only the second date counts.
                 continue
