@@ -12,7 +12,7 @@ _AFTER = 60
 # A draft text named inside a new-law cue ("approves draft law"), not a bill or an
 # amending bill (법 개정안 … 통과, 法案に署名 are laws passed).
 _DRAFT_TEXT = re.compile(r"\bdraft\b|草案|초안|素案|原案|意见稿|意見稿", re.I)
-_BILL = re.compile(r"\bbill\b|法案|법안|議案", re.I)
+_BILL = re.compile(r"\bbill\b|\bdraft\b|\bproposed\b|法案|법안|議案|草案|초안|意见稿|意見稿", re.I)
 _SENTENCE_END = re.compile(r"[。！？!?;；\n]|\.(?=\s)")
 # How far (characters) either side of a cue its sentence is read: a text without
 # sentence breaks costs each cue no more than this.
@@ -42,7 +42,8 @@ def _deciding_cue(hits: Hits, lex: Lexicon, tag: str) -> re.Match[str] | None:
         if after is not None and after.match(full[m.end() : m.end() + _AFTER]):
             continue
         if tag == "new-decree" and _BILL.search(m.group()):
-            # "Senate approves a bill for its regulation": a bill, not rules issued.
+            # "Senate approves a bill for its regulation", "released draft rules": a
+            # bill or a draft, not rules issued.
             continue
         if tag == "new-law" and _DRAFT_TEXT.search(m.group()):
             # "cabinet approves draft law": the draft goes to parliament, no law yet.
