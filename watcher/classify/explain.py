@@ -39,6 +39,7 @@ RULES: dict[str, str] = {
     "jurisdictions.script": "no jurisdiction named: the script of the text (Hangul: KR ...)",
     **{f"tags.{t}": f"a cue of the tag {t}" for t in TAGS},
     "delay_vehicle": "amendment: a bill or law that postpones obligations amends the law",
+    "for_agencies": "new-decree: guidelines a government issues to its own agencies or staff bind them",
     "dates.effective": "an effective-date cue next to the date (enforcement-date: that date)",
     "dates.deadline": "a deadline cue next to the date",
     "dates.took_effect": "a day reported as the day rules took effect",

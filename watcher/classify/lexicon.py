@@ -152,6 +152,9 @@ class Lexicon:
     # Words that make a text a draft ("draft", 초안, 草案): guidance cues in their
     # sentence describe the draft, not guidance published.
     draft_words: re.Pattern[str]
+    # Guidance addressed to a government's own agencies or staff: binding on them, a
+    # decree by convention (VOCABULARY.md: an OMB memorandum is `new-decree`).
+    for_agencies: re.Pattern[str]
     months: dict[str, int]
     date_effective: CuePair
     date_deadline: CuePair
@@ -163,7 +166,7 @@ class Lexicon:
     # "ai", "governance", "negative", "strong", "adoption", "notice", "soft_governance",
     # "public_body", "jurisdictions",
     # "tags.<tag>", "chamber_vote", "final_passage", "veto", "delay_vehicle",
-    # "draft_words", "passing_before", and "months", the month names (see
+    # "draft_words", "for_agencies", "passing_before", and "months", the month names (see
     # anchors.py). The stages ask it, not the patterns themselves.
     scanner: Scanner
 
@@ -475,6 +478,7 @@ def _merge(texts: dict[str, str]) -> dict[str, Any]:
         "veto": [],
         "final_passage": [],
         "draft_words": [],
+        "for_agencies": [],
         "dates": {},
         "months": {},
     }
@@ -498,7 +502,7 @@ def _merge(texts: dict[str, str]) -> dict[str, Any]:
                         f"{name}: tag_blockers.{key}: {pattern!r} must start with ^ (text after "
                         "the cue) or end with $ (text before it)"
                     )
-        for key in ("delay_vehicle", "chamber_vote", "veto", "final_passage", "draft_words"):
+        for key in ("delay_vehicle", "chamber_vote", "veto", "final_passage", "draft_words", "for_agencies"):
             merged[key].extend(_as_list(data.get(key), f"{name}: {key}"))
         for code, cues in (data.get("jurisdictions") or {}).items():
             where = f"{name}: jurisdictions.{code}"
@@ -602,6 +606,7 @@ def _build(m: dict[str, Any], cache: PatternCache) -> Lexicon:
         veto=family("veto", m["veto"], "veto"),
         final_passage=family("final_passage", m["final_passage"], "final_passage"),
         draft_words=family("draft_words", m["draft_words"], "draft_words"),
+        for_agencies=family("for_agencies", m["for_agencies"], "for_agencies"),
         months=m["months"],
         date_effective=_cue_pair(dates.get("effective", []), "dates.effective", cache),
         date_deadline=_cue_pair(dates.get("deadline", []), "dates.deadline", cache),

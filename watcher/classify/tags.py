@@ -88,6 +88,13 @@ def detect_tags(hits: Hits, lex: Lexicon, has_effective_date: bool,
     if tags & {"new-law", "new-decree"}:
         # Once passed or issued, the bill or draft named in the story is no draft.
         tags.discard("draft")
+    if "guidance" in tags and (agencies := hits.search("for_agencies")):
+        # Guidelines a government issues to its own agencies or staff bind them.
+        tags.discard("guidance")
+        tags.add("new-decree")
+        if why is not None:
+            why.pop("guidance", None)
+            why.setdefault("new-decree", (agencies.start(), agencies.end(), "for_agencies"))
     if has_effective_date:
         tags.add("enforcement-date")
     if "delay" in tags and (vehicle := hits.search("delay_vehicle")):
