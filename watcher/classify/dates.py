@@ -310,7 +310,10 @@ def _find(hits: Hits, lex: Lexicon) -> list[_Found]:
                 y = int(g["year"])
                 y = y - 543 if y >= 2500 else y  # Thai Buddhist era
                 year_only = i == _LATIN_YEAR_ONLY
-                raw.append(_Found(m.start(), m.end(), _iso(y, None if year_only else mon, day), year_only))
+                # "to 2028": the "to" belongs to the text before it, where a
+                # postponement's cue ("delayed the law to$") reads it.
+                start = m.start("year") if year_only and m.group().lower().startswith("to") else m.start()
+                raw.append(_Found(start, m.end(), _iso(y, None if year_only else mon, day), year_only))
             elif mon and day:
                 raw.append(_Found(m.start(), m.end(), None, False, (mon, day, None)))
             elif mon:  # a month alone: its cue must be right beside it, as a year's
