@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -37,7 +38,7 @@ _YEAR_WORDS = (
 )
 # A weekday after a date ("1月20日(土)", "12. 10.(수)") stands between it and what follows.
 _WEEKDAY = r"(?:\s*\((?:[月火水木金土日]|[월화수목금토일]|週?[一二三四五六日]|星期[一二三四五六日天]|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\w*\.?)\))?"
-_RANGE = re.compile(rf"^{_WEEKDAY}\s*(?:から|부터|[~〜～\-–—]|至|到)\s*$", re.I)
+_RANGE = re.compile(rf"^{_WEEKDAY}\s*(?:から|부터|[~〜～\-–—]|至|到|đến(?: ngày)?|al|au|bis(?: zum)?|a|até|hingga|sampai(?: dengan)?)\s*$", re.I)
 # The start of a counted period ("12일부터 40일간", "1日から30日間"): no date obligations apply.
 # "comments from D1 to D2": in a consultation's sentence, D1 opens the period.
 _PERIOD_END = re.compile(r"^\s*(?:to|until|through|till|and)\s*$", re.I)
@@ -77,7 +78,7 @@ class _Patterns:
         # after a non-word character, in " " + text. The same places as
         # rf"\b(?:{months})" (month names start and end with a letter), found ~4x
         # faster: the engine skips to the next non-word character between tries.
-        assert all(m[:1].isalpha() and m[-1:].isalnum() for m in lex.months), "month names must be words"
+        assert all(m[:1].isalpha() and _word_end(m) for m in lex.months), "month names must be words"
         self.month_start = re.compile(rf"\W(?:{months})", re.I)
         self.latin = [
             re.compile(rf"\b{day}\s*{of}{mon},?\s+{of}{year}\b", re.I),
@@ -143,6 +144,11 @@ class _Patterns:
         self.next_month = re.compile(r"\bnext month\b", re.I)
         # "by the same date", "同日まで": the date written just before.
         self.same = re.compile(r"\b(?:the same (?:date|day)|that (?:date|day))\b|同日|같은 날|同一日", re.I)
+
+
+def _word_end(name: str) -> bool:
+    """Whether `name` ends in a word character (Thai กุมภาพันธ์ ends in a mark)."""
+    return name[-1:].isalnum() or unicodedata.category(name[-1:] or " ").startswith("M")
 
 
 _patterns_lock = threading.Lock()
