@@ -40,6 +40,7 @@ _YEAR_WORDS = (
 _WEEKDAY = r"(?:\s*\((?:[月火水木金土日]|[월화수목금토일]|週?[一二三四五六日]|星期[一二三四五六日天]|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\w*\.?)\))?"
 _RANGE = re.compile(rf"^{_WEEKDAY}\s*(?:から|부터|[~〜～\-–—]|至|到|đến(?: ngày)?|al|au|bis(?: zum)?|a|até|hingga|sampai(?: dengan)?)\s*$", re.I)
 # The start of a counted period ("12일부터 40일간", "1日から30日間"): no date obligations apply.
+_YEAR_SPAN_BEFORE = re.compile(r"(?:19|20)\d\d\s*[-–—~〜至到]\s*$")
 # "comments from D1 to D2": in a consultation's sentence, D1 opens the period.
 _PERIOD_END = re.compile(r"^\s*(?:to|until|through|till|and)\s*$", re.I)
 _PERIOD_START = re.compile(r"^\s*(?:부터|から|起)\s*\d+\s*(?:일간|일 동안|日間|日間|天)|^\s*(?:for|over) (?:a period of )?\d+ days\b", re.I)
@@ -562,8 +563,10 @@ def extract_dates(
         if lex.date_old.search(prefix.rstrip()):
             old_end = f.end
             continue
-        if _PERIOD_START.match(full[f.end : f.end + 20]):
+        if _PERIOD_START.match(full[f.end : f.end + 20]) or lex.date_announced.match(full[f.end : f.end + 24]):
             continue
+        if f.year_only and _YEAR_SPAN_BEFORE.search(full, max(0, f.start - 8), f.start):
+            continue  # the end of a span of years ("(2020-2025年)"): a plan's period
         nxt = found[i + 1] if i + 1 < len(found) else None
         if nxt is not None and nxt.start < e:
             between = full[f.end : nxt.start]
@@ -579,6 +582,11 @@ def extract_dates(
                 # A cue after the next date qualifies that date, not this one: "12日、
                 # 来年1月の施行を控える" (12th: the day of the news; January: effective).
                 suffix = between
+                if any(p.before is not None and p.before.search(between.rstrip())
+                       for p in (lex.date_effective, lex.date_deadline)):
+                    # "passed on D1, in force from D2": the clause leading to D2's own
+                    # cue ("from$") is D2's, none of it D1's.
+                    suffix = ""
         dists = {
             kind: _distance(pair, prefix, suffix, window, prefix_at, f.end)
             for kind, pair in (

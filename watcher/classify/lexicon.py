@@ -162,6 +162,9 @@ class Lexicon:
     date_old: re.Pattern[str]
     date_transition: re.Pattern[str]
     took_effect: re.Pattern[str]
+    # Right after a date, the report of an announcement ("…라고 12일 밝혔다", "と3日に発表
+    # した"): the day of the news, never a date (VOCABULARY.md).
+    date_announced: re.Pattern[str]
     # Finds in one pass where the families above that scan a whole text can match:
     # "ai", "governance", "negative", "strong", "adoption", "notice", "soft_governance",
     # "public_body", "jurisdictions",
@@ -614,6 +617,7 @@ def _build(m: dict[str, Any], cache: PatternCache) -> Lexicon:
         date_old=_union(dates.get("old", []), "dates.old", cache),
         date_transition=_union(dates.get("transition", []), "dates.transition", cache),
         took_effect=_union(dates.get("took_effect", []), "dates.took_effect", cache),
+        date_announced=_union(dates.get("announced", []), "dates.announced", cache),
         scanner=Scanner(families | {"months": _month_names(m["months"], cache)},
                         lambda sources: cache.remember("prefixes", sources, family_prefixes, _is_prefixes)),
     )
