@@ -35,12 +35,19 @@ def _dates(title: str, text: str = "", published: str | None = None) -> list[tup
         ("Ministry opens consultation on AI guidelines",
          "The ministry will open a call for public comments on the draft AI guidelines from March 2, 2027 to April 1, 2027.",
          [("2027-04-01", "deadline")]),
+        # the day news was announced, a past starting point, a plan's span of years
+        ("AI 기본법 시행령 입법예고", "과기정통부는 시행령 제정안을 내달 22일까지 입법예고한다고 12일 밝혔다.", [("2025-12-22", "deadline")]),
+        ("网络安全法完成修改", "修订后的人工智能条款将自2026年1月1日起施行,这是自2016年网络安全法制定以来的首次修改。",
+         [("2026-01-01", "effective")]),
+        ("关于人工智能条例(草案)公开征求意见", "为落实《实施方案(2020-2025年)》,现公开征求意见。", []),
+        ("Luật Trí tuệ nhân tạo", "Luật được Quốc hội thông qua ngày 10/12/2025, có hiệu lực thi hành từ ngày 01/3/2026.",
+         [("2026-03-01", "effective")]),
         # a date in a sentence reporting that rules took effect
         ("鳥取県の条例", "2026年8月4日、鳥取県は生成AIで作成した画像を規制する条例を施行した。", [("2026-08-04", "effective")]),
     ],
 )
 def test_date_forms(title: str, text: str, expected: list[tuple[str, str]]) -> None:
-    assert _dates(title, text) == expected
+    assert _dates(title, text, published="2025-11-12") == expected
 
 
 def test_american_numeric_dates_read_month_first_only_in_plain_ascii_text() -> None:
@@ -102,6 +109,9 @@ def test_jurisdictions_by_authority_and_subdivision(title: str, text: str, expec
          set()),
         ("AI bill heads to governor", "The AI bill was passed by the Senate on Tuesday.", set(), {"new-law"}),
         ("日本初のAI法案が衆院通過 今国会で成立へ", "AI法案が衆院本会議で可決された。今国会での成立が見込まれている。", set(), {"new-law"}),
+        # 法案 is a bill in Japanese, an act in Chinese
+        ("欧盟拟推迟人工智能法案部分内容实施", "欧盟委员会提议推迟人工智能法案高风险条款的适用。", set(), {"draft"}),
+        ("日本初のAI法案を閣議決定", "政府はAI法案を閣議決定し、国会に提出した。", {"draft"}, set()),
         # an omnibus simplifying rules amends them
         ("Council agrees to simplify the AI rules", "The omnibus streamlines the AI Act's rules.", {"amendment"}, set()),
     ],
@@ -122,6 +132,8 @@ def test_tag_classes(title: str, text: str, present: set[str], absent: set[str])
         ("经产省、生成AIの国内开发", "", False),
         ("経産省、生成AIの国内開発84億円で支援", "経済産業省は生成AIの開発に84億円を支援する。補助金の対象は企業と大学。", False),
         ("2026世界人工智能大会在上海隆重召开", "大会探讨人工智能治理与发展。", False),
+        ("How to design an AI ethics board", "Regulators expect firms to govern AI; here is a checklist.", False),
+        ("Telemarketing selvaggio: multa da 300mila euro, stop ai consensi", "Il Garante sanziona una società di telemarketing.", False),
     ],
 )
 def test_relevance_classes(title: str, text: str, relevant: bool) -> None:

@@ -218,6 +218,7 @@ def _iso(y: int, m: int | None = None, d: int | None = None) -> str | None:
 # before it; the others (ISO dates, bare years) are scanned whole.
 _MONTH_FIRST = frozenset({1, 3, 4, 6, 8})
 _LATIN_YEAR_ONLY = 7
+_CJK_YEAR_ONLY = 5  # the index in `_Patterns.cjk` of the bare year ("2027年")
 _DAY_FIRST = frozenset({0, 5})
 # The forms without a month name (ISO dates, bare years, dates in digits): tried
 # only where a year is.
@@ -361,7 +362,7 @@ def _find(hits: Hits, lex: Lexicon) -> list[_Found]:
             else:
                 raw.append(_Found(m.start(), m.end(), None, False, (mon or 0, day, None)))
                 continue
-            year_only = i == len(pats.cjk) - 1
+            year_only = i == _CJK_YEAR_ONLY
             raw.append(_Found(m.start(), m.end(), _iso(y, mon, day), year_only))
     # These three are scanned only where their words are (casefold: what re.I matches).
     folded = full.casefold()
