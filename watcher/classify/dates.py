@@ -34,7 +34,7 @@ _CJK_DATE_CHARS = re.compile(r"[年년月월日일号號달]")
 _YEAR_WORDS = (
     r"ab(?: dem Jahr)?|bis(?: zum Jahr)?|im Jahr|en|dès|d'ici(?: à)?|à partir de|jusqu'en|avant|desde|a partir de|hasta|antes de|"
     r"nel|dal|entro il|a partire dal|fino al|em|até|từ năm|đến năm|trước năm|mulai(?: tahun)?|pada tahun|sejak(?: tahun)?|hingga(?: tahun)?|"
-    r"paling lambat(?: tahun)?|to"
+    r"paling lambat(?: tahun)?|to|bis Ende|Ende|fin|fin de|finales de|entro la fine del|fine|entro il"
 )
 # A weekday after a date ("1月20日(土)", "12. 10.(수)") stands between it and what follows.
 _WEEKDAY = r"(?:\s*\((?:[月火水木金土日]|[월화수목금토일]|週?[一二三四五六日]|星期[一二三四五六日天]|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\w*\.?)\))?"
@@ -564,7 +564,7 @@ def extract_dates(
         if lex.date_old.search(prefix.rstrip()):
             old_end = f.end
             continue
-        if _PERIOD_START.match(full[f.end : f.end + 20]) or lex.date_announced.match(full[f.end : f.end + 24]):
+        if _PERIOD_START.match(full[f.end : f.end + 20]) or lex.date_void_after.match(full[f.end : f.end + 24]):
             continue
         if f.year_only and _YEAR_SPAN_BEFORE.search(full, max(0, f.start - 8), f.start):
             continue  # the end of a span of years ("(2020-2025年)"): a plan's period

@@ -162,9 +162,10 @@ class Lexicon:
     date_old: re.Pattern[str]
     date_transition: re.Pattern[str]
     took_effect: re.Pattern[str]
-    # Right after a date, the report of an announcement ("…라고 12일 밝혔다", "と3日に発表
-    # した"): the day of the news, never a date (VOCABULARY.md).
-    date_announced: re.Pattern[str]
+    # Right after a date, words that make it no date at all: the report of an
+    # announcement ("…라고 12일 밝혔다", "と3日に発表した"), a document it names ("the
+    # August 30, 2023, notice"), an old schedule ("적용하기로 했던"), a past start (以来).
+    date_void_after: re.Pattern[str]
     # Finds in one pass where the families above that scan a whole text can match:
     # "ai", "governance", "negative", "strong", "adoption", "notice", "soft_governance",
     # "public_body", "jurisdictions",
@@ -617,7 +618,7 @@ def _build(m: dict[str, Any], cache: PatternCache) -> Lexicon:
         date_old=_union(dates.get("old", []), "dates.old", cache),
         date_transition=_union(dates.get("transition", []), "dates.transition", cache),
         took_effect=_union(dates.get("took_effect", []), "dates.took_effect", cache),
-        date_announced=_union(dates.get("announced", []), "dates.announced", cache),
+        date_void_after=_union(dates.get("void_after", []), "dates.void_after", cache),
         scanner=Scanner(families | {"months": _month_names(m["months"], cache)},
                         lambda sources: cache.remember("prefixes", sources, family_prefixes, _is_prefixes)),
     )
