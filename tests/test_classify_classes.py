@@ -112,6 +112,13 @@ def test_jurisdictions_by_authority_and_subdivision(title: str, text: str, expec
         # 法案 is a bill in Japanese, an act in Chinese
         ("欧盟拟推迟人工智能法案部分内容实施", "欧盟委员会提议推迟人工智能法案高风险条款的适用。", set(), {"draft"}),
         ("日本初のAI法案を閣議決定", "政府はAI法案を閣議決定し、国会に提出した。", {"draft"}, set()),
+        # a headline that opens with a draft is a draft, whatever the body says was issued
+        ("Dự thảo Danh mục hệ thống trí tuệ nhân tạo có rủi ro cao",
+         "Bộ Khoa học và Công nghệ lấy ý kiến. Thủ tướng Chính phủ ban hành Quyết định về trí tuệ nhân tạo năm 2024.",
+         {"draft"}, {"new-decree"}),
+        # a penalty a rule provides for is no action; a request to delay refused is no delay
+        ("平台大数据杀熟或最高处以年度销售总额5‰罚款", "市场监管总局就算法价格歧视规定公开征求意见。", set(), {"enforcement-action"}),
+        ("EU, AI법 준수 지침 연기 요청 거부", "EU 집행위원회는 AI법 적용 연기 요청 거부 입장을 밝혔다.", set(), {"delay"}),
         # an omnibus simplifying rules amends them
         ("Council agrees to simplify the AI rules", "The omnibus streamlines the AI Act's rules.", {"amendment"}, set()),
     ],

@@ -12,7 +12,7 @@ _AFTER = 60
 # A draft text named inside a new-law cue ("approves draft law"), not a bill or an
 # amending bill (법 개정안 … 통과, 法案に署名 are laws passed).
 _DRAFT_TEXT = re.compile(r"\bdraft\b|草案|초안|素案|原案|意见稿|意見稿", re.I)
-_BILL = re.compile(r"\bbill\b|\blegislation\b|\bdraft\b|\bproposed\b|法案|법안|議案|草案|초안|意见稿|意見稿", re.I)
+_BILL = re.compile(r"\bbill\b|\blegislation\b|\bdraft\b|\bproposed\b|\bakan\b|\bsegera\b|\bwill\b|法案|법안|議案|草案|초안|意见稿|意見稿", re.I)
 _SENTENCE_END = re.compile(r"[。！？!?;；\n]|\.(?=\s)")
 # How far (characters) either side of a cue its sentence is read: a text without
 # sentence breaks costs each cue no more than this.
@@ -58,6 +58,16 @@ def _deciding_cue(hits: Hits, lex: Lexicon, tag: str) -> re.Match[str] | None:
     return None
 
 
+# A headline "opens with" a cue that starts within this many characters of it.
+_HEADLINE_OPENING = 12
+
+
+def _title_end(full: str) -> int:
+    """Where the title ends in the classifier's text (title, newline, body)."""
+    i = full.find("\n")
+    return len(full) if i < 0 else i
+
+
 def detect_tags(hits: Hits, lex: Lexicon, has_effective_date: bool,
                 why: dict[str, tuple[int, int, str]] | None = None) -> list[str]:
     """Sorted tags of a relevant item, from the cue lexicons plus the conventions.
@@ -67,13 +77,10 @@ def detect_tags(hits: Hits, lex: Lexicon, has_effective_date: bool,
     `why`, when given, receives for each tag a cue gave: (start, end, rule) of that
     cue in `hits.text` (the conventions' tags: see watcher.classify.explain).
     """
-    if why is None:
-        tags = {t for t in TAGS if _deciding_cue(hits, lex, t) is not None}
-    else:
-        for t in TAGS:
-            if (m := _deciding_cue(hits, lex, t)) is not None:
-                why[t] = (m.start(), m.end(), f"tags.{t}")
-        tags = set(why)
+    found = {t: m for t in TAGS if (m := _deciding_cue(hits, lex, t)) is not None}
+    tags = set(found)
+    if why is not None:
+        why.update((t, (m.start(), m.end(), f"tags.{t}")) for t, m in found.items())
     if "consultation" in tags and "draft" in tags:
         # A draft out for comment is not adopted yet, whatever verbs describe it (an
         # interim final rule that also takes comments is adopted); a draft guideline
@@ -85,9 +92,16 @@ def detect_tags(hits: Hits, lex: Lexicon, has_effective_date: bool,
     if tags & {"new-law", "draft"} and hits.search("veto"):
         # A vetoed bill: what it "would" do describes a dead text, not a new draft.
         tags -= {"new-law", "draft"}
-    if tags & {"new-law", "new-decree"}:
-        # Once passed or issued, the bill or draft named in the story is no draft.
-        tags.discard("draft")
+    adopted = tags & {"new-law", "new-decree"}
+    if adopted and "draft" in tags:
+        title_end = _title_end(hits.text)
+        if found["draft"].start() < _HEADLINE_OPENING and all(found[t].start() >= title_end for t in adopted):
+            # The headline opens with a draft ("Dự thảo Danh mục …", "Proposed rules
+            # on …", "(ร่าง) …"); an instrument the body says was issued is background.
+            tags -= adopted
+        else:
+            # Once passed or issued, the bill or draft named in the story is no draft.
+            tags.discard("draft")
     if "guidance" in tags and (agencies := hits.search("for_agencies")):
         # Guidelines a government issues to its own agencies or staff bind them.
         tags.discard("guidance")
