@@ -119,6 +119,9 @@ def test_jurisdictions_by_authority_and_subdivision(title: str, text: str, expec
         # a penalty a rule provides for is no action; a request to delay refused is no delay
         ("平台大数据杀熟或最高处以年度销售总额5‰罚款", "市场监管总局就算法价格歧视规定公开征求意见。", set(), {"enforcement-action"}),
         ("EU, AI법 준수 지침 연기 요청 거부", "EU 집행위원회는 AI법 적용 연기 요청 거부 입장을 밝혔다.", set(), {"delay"}),
+        # a later step of a proposal (a provisional agreement, a Council position) releases no draft
+        ("EU lawmakers reach provisional agreement to delay AI Act obligations",
+         "The Commission's proposal would push high-risk AI rules to December 2027.", {"delay"}, {"draft"}),
         # an omnibus simplifying rules amends them
         ("Council agrees to simplify the AI rules", "The omnibus streamlines the AI Act's rules.", {"amendment"}, set()),
     ],

@@ -155,6 +155,9 @@ class Lexicon:
     # Guidance addressed to a government's own agencies or staff: binding on them, a
     # decree by convention (VOCABULARY.md: an OMB memorandum is `new-decree`).
     for_agencies: re.Pattern[str]
+    # A later step of a proposal's passage in a headline (a provisional agreement, a
+    # Council position): the proposal it names is no newly released draft.
+    negotiation_step: re.Pattern[str]
     months: dict[str, int]
     date_effective: CuePair
     date_deadline: CuePair
@@ -170,7 +173,7 @@ class Lexicon:
     # "ai", "governance", "negative", "strong", "adoption", "notice", "soft_governance",
     # "public_body", "jurisdictions",
     # "tags.<tag>", "chamber_vote", "final_passage", "veto", "delay_vehicle",
-    # "draft_words", "for_agencies", "passing_before", and "months", the month names (see
+    # "draft_words", "for_agencies", "negotiation_step", "passing_before", and "months", the month names (see
     # anchors.py). The stages ask it, not the patterns themselves.
     scanner: Scanner
 
@@ -483,6 +486,7 @@ def _merge(texts: dict[str, str]) -> dict[str, Any]:
         "final_passage": [],
         "draft_words": [],
         "for_agencies": [],
+        "negotiation_step": [],
         "dates": {},
         "months": {},
     }
@@ -506,7 +510,8 @@ def _merge(texts: dict[str, str]) -> dict[str, Any]:
                         f"{name}: tag_blockers.{key}: {pattern!r} must start with ^ (text after "
                         "the cue) or end with $ (text before it)"
                     )
-        for key in ("delay_vehicle", "chamber_vote", "veto", "final_passage", "draft_words", "for_agencies"):
+        for key in ("delay_vehicle", "chamber_vote", "veto", "final_passage", "draft_words", "for_agencies",
+                    "negotiation_step"):
             merged[key].extend(_as_list(data.get(key), f"{name}: {key}"))
         for code, cues in (data.get("jurisdictions") or {}).items():
             where = f"{name}: jurisdictions.{code}"
@@ -611,6 +616,7 @@ def _build(m: dict[str, Any], cache: PatternCache) -> Lexicon:
         final_passage=family("final_passage", m["final_passage"], "final_passage"),
         draft_words=family("draft_words", m["draft_words"], "draft_words"),
         for_agencies=family("for_agencies", m["for_agencies"], "for_agencies"),
+        negotiation_step=family("negotiation_step", m["negotiation_step"], "negotiation_step"),
         months=m["months"],
         date_effective=_cue_pair(dates.get("effective", []), "dates.effective", cache),
         date_deadline=_cue_pair(dates.get("deadline", []), "dates.deadline", cache),

@@ -92,6 +92,10 @@ def detect_tags(hits: Hits, lex: Lexicon, has_effective_date: bool,
     if tags & {"new-law", "draft"} and hits.search("veto"):
         # A vetoed bill: what it "would" do describes a dead text, not a new draft.
         tags -= {"new-law", "draft"}
+    if "draft" in tags and hits.search("negotiation_step", 0, _title_end(hits.text)):
+        # "Lawmakers reach provisional agreement to delay …", "Council adopts position":
+        # the proposal the story names was released before; this step releases none.
+        tags.discard("draft")
     adopted = tags & {"new-law", "new-decree"}
     if adopted and "draft" in tags:
         title_end = _title_end(hits.text)
