@@ -47,7 +47,7 @@ def relevance(hits: Hits, title_len: int | None = None) -> tuple[bool, str, tupl
     adoption = hits.search("adoption", 0, title_end)
     if adoption is not None:
         return False, "relevance.adoption", (adoption,)
-    governance = hits.search("governance") or _authority(hits)
+    governance = hits.search("governance")
     if governance is None:
         return False, "relevance.governance", ()
     if _only_soft(hits) and hits.search("public_body") is None and hits.search("jurisdictions") is None:
@@ -69,15 +69,3 @@ def _only_soft(hits: Hits) -> bool:
         return False
     return all(any(a <= g.start() and g.end() <= b for a, b in soft) for g in hits.finditer("governance"))
 
-
-def _authority(hits: Hits) -> re.Match[str] | None:
-    """The first mention of a regulator, legislature or official (a strong jurisdiction
-    cue: CNIL, Arcom, the Garante): one acting is governance, whatever verb it uses."""
-    from watcher.classify.lexicon import get_lexicon, identify
-
-    lex = get_lexicon()
-    for m in hits.finditer("jurisdictions"):
-        cue = identify(lex, hits.text, m.start(), m.end())
-        if cue is not None and cue.strong and not cue.generic:
-            return m
-    return None
