@@ -40,6 +40,8 @@ _YEAR_WORDS = (
 _WEEKDAY = r"(?:\s*\((?:[月火水木金土日]|[월화수목금토일]|週?[一二三四五六日]|星期[一二三四五六日天]|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\w*\.?)\))?"
 _RANGE = re.compile(rf"^{_WEEKDAY}\s*(?:から|부터|[~〜～\-–—]|至|到|đến(?: ngày)?|al|au|bis(?: zum)?|a|até|hingga|sampai(?: dengan)?)\s*$", re.I)
 # The start of a counted period ("12일부터 40일간", "1日から30日間"): no date obligations apply.
+_YEAR_END = re.compile(r"(?:(?:the )?end of|bis Ende|Ende|fin|fin de|finales de|entro la fine del|fine)\s", re.I)
+_CJK_YEAR_END = re.compile(r"\s*(?:底|末|말)")
 _YEAR_SPAN_BEFORE = re.compile(r"(?:19|20)\d\d\s*[-–—~〜至到]\s*$")
 # "comments from D1 to D2": in a consultation's sentence, D1 opens the period.
 _PERIOD_END = re.compile(r"^\s*(?:to|until|through|till|and)\s*$", re.I)
@@ -321,6 +323,10 @@ def _find(hits: Hits, lex: Lexicon) -> list[_Found]:
                 # "to 2028": the "to" belongs to the text before it, where a
                 # postponement's cue ("delayed the law to$") reads it.
                 start = m.start("year") if year_only and m.group().lower().startswith("to") else m.start()
+                if year_only and _YEAR_END.match(m.group()):
+                    # "end of 2027", "Ende 2027", "finales de 2027": December of that year.
+                    raw.append(_Found(start, m.end(), _iso(y, 12), True))
+                    continue
                 raw.append(_Found(start, m.end(), _iso(y, None if year_only else mon, day), year_only))
             elif mon and day:
                 raw.append(_Found(m.start(), m.end(), None, False, (mon, day, None)))
@@ -363,6 +369,9 @@ def _find(hits: Hits, lex: Lexicon) -> list[_Found]:
                 raw.append(_Found(m.start(), m.end(), None, False, (mon or 0, day, None)))
                 continue
             year_only = i == _CJK_YEAR_ONLY
+            if year_only and _CJK_YEAR_END.match(full, m.end()):
+                # "2027年底", "2025년 말": December of that year.
+                mon = 12
             raw.append(_Found(m.start(), m.end(), _iso(y, mon, day), year_only))
     # These three are scanned only where their words are (casefold: what re.I matches).
     folded = full.casefold()
