@@ -12,7 +12,7 @@ _AFTER = 60
 # A draft text named inside a new-law cue ("approves draft law"), not a bill or an
 # amending bill (법 개정안 … 통과, 法案に署名 are laws passed).
 _DRAFT_TEXT = re.compile(r"\bdraft\b|草案|초안|素案|原案|意见稿|意見稿", re.I)
-_BILL = re.compile(r"\bbill\b|\blegislation\b|\bdraft\b|\bproposed\b|\bakan\b|\bsegera\b|\bwill\b|\bresponse\b|\bconsultation\b|\bwhite paper\b|法案|법안|議案|草案|초안|意见稿|意見稿", re.I)
+_BILL = re.compile(r"\bbill\b|\blegislation\b|\bdraft\b|\bproposed\b|\bakan\b|\bsegera\b|\bbakal\b|\bwill\b|\bresponse\b|\bconsultation\b|\bwhite paper\b|法案|법안|議案|草案|초안|意见稿|意見稿", re.I)
 _SENTENCE_END = re.compile(r"[。！？!?;；\n]|\.(?=\s)")
 # How far (characters) either side of a cue its sentence is read: a text without
 # sentence breaks costs each cue no more than this.
