@@ -608,8 +608,10 @@ def extract_dates(
         # Ties go to the first kind of this order: "have until D to comply" is effective.
         scored = [(d[0], rank, kind) for rank, (kind, d) in enumerate(dists.items()) if d is not None]
         if not scored:
-            if not f.year_only and sentences.has(lex.took_effect, s, e):
-                # "韓国で22日、… が施行された": the day the rules took effect.
+            alone = not any(o is not f and s <= o.start < e for o in found[max(0, i - 3) : i + 4])
+            if alone and not f.year_only and sentences.has(lex.took_effect, s, e):
+                # "韓国で22日、… が施行された": the sentence's only date, in a sentence
+                # reporting that rules took effect, is the day they took effect.
                 out.add((value, EFFECTIVE))
                 if why is not None and (value, EFFECTIVE) not in why:
                     took = lex.took_effect.search(full, s, e)
