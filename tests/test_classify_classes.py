@@ -65,6 +65,7 @@ def test_american_numeric_dates_read_month_first_only_in_plain_ascii_text() -> N
         ("上海市网信办对一款AI应用作出行政处罚", "上海市网信办依据《生成式人工智能服务管理暂行办法》责令其整改。", ["CN"]),
         ("中國訂定打擊深度偽造的新法令", "國家網信辦發布新規定，要求AI生成內容加註標識。", ["CN"]),
         ("鳥取県 生成AIの性的画像を規制する条例を施行", "", ["JP-31"]),
+        ("浙江省人民政府办公厅关于加快人工智能产业发展的指导意见", "为贯彻落实国务院《新一代人工智能发展规划》,制定本意见。", ["CN-ZJ"]),
         ("Bill of law on artificial intelligence proposed in the Brazilian Federal Senate", "The bill would regulate AI.", ["BR"]),
         ("Ley de IA: el Gobierno aprueba el anteproyecto", "Mas el texto sobre la inteligencia artificial llega a un pleno.", []),
     ],

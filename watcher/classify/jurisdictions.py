@@ -139,8 +139,10 @@ def detect_jurisdictions(
 
     for sub in [c for c in found if "-" in c]:
         parent = found.get(sub.split("-")[0])
-        if parent is not None and not parent.strong:
-            # "U.S. state of California", "Ontario, Canada": the state's or province's rule
+        if parent is not None and (not parent.strong or (found[sub].in_title and not parent.in_title)):
+            # "U.S. state of California", "Ontario, Canada": the state's or province's rule;
+            # a headline naming the province, whose text cites a national authority
+            # (the State Council's plan it implements), is the province's too.
             del found[sub.split("-")[0]]
 
     members = [c for c in found if c in EU_MEMBERS]
