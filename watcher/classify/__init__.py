@@ -90,7 +90,7 @@ def classify_item(
     return Classification(
         relevant=True,
         jurisdictions=detect_jurisdictions(hits, len(title_n), jurisdiction, lex),
-        tags=detect_tags(hits, lex, has_effective),
+        tags=detect_tags(hits, lex, has_effective, len(title_n)),
         dates=dates,
     )
 
@@ -112,7 +112,7 @@ def _explained(title: str, text: str, title_n: str, text_n: str, hits: Hits,
     why_jur: dict[str, ex.Span] = {}
     jurisdictions = detect_jurisdictions(hits, len(title_n), jurisdiction, lex, why=why_jur)
     why_tags: dict[str, ex.Span] = {}
-    tags = detect_tags(hits, lex, bool(effective), why=why_tags)
+    tags = detect_tags(hits, lex, bool(effective), len(title_n), why=why_tags)
     if "enforcement-date" in tags and "enforcement-date" not in why_tags:
         # The convention: the item states when obligations apply (its first effective date).
         why_tags["enforcement-date"] = why_dates[(effective[0]["date"], "effective")]

@@ -29,22 +29,24 @@ _ERAS = {"令和": 2018, "平成": 1988, "民國": 1911, "民国": 1911, "中華
 _SENTENCE_END = re.compile(r"[。！？!?;；\n…]|\.\.\.|\.(?=\s)")
 _DIGIT = re.compile(r"\d")
 _CJK_DATE_CHARS = re.compile(r"[年년月월日일号號달]")
+# Words before a bare year that make it December of that year: "Ende 2027", "fin 2027".
+_YEAR_END_WORDS = r"bis Ende|Ende|fin|fin de|finales de|entro la fine del|fine"
 # Words before a bare year, beyond English's: "ab 2027", "à partir de 2028", "dal 2026",
 # "từ năm 2027", "mulai tahun 2027". The year still needs its cue right beside it.
 _YEAR_WORDS = (
     r"ab(?: dem Jahr)?|bis(?: zum Jahr)?|im Jahr|en|dès|d'ici(?: à)?|à partir de|jusqu'en|avant|desde|a partir de|hasta|antes de|"
     r"nel|dal|entro il|a partire dal|fino al|em|até|từ năm|đến năm|trước năm|mulai(?: tahun)?|pada tahun|sejak(?: tahun)?|hingga(?: tahun)?|"
-    r"paling lambat(?: tahun)?|to|bis Ende|Ende|fin|fin de|finales de|entro la fine del|fine|entro il"
+    rf"paling lambat(?: tahun)?|to|{_YEAR_END_WORDS}"
 )
 # A weekday after a date ("1月20日(土)", "12. 10.(수)") stands between it and what follows.
 _WEEKDAY = r"(?:\s*\((?:[月火水木金土日]|[월화수목금토일]|週?[一二三四五六日]|星期[一二三四五六日天]|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\w*\.?)\))?"
 _RANGE = re.compile(rf"^{_WEEKDAY}\s*(?:から|부터|[~〜～\-–—]|至|到|đến(?: ngày)?|al|au|bis(?: zum)?|a|até|hingga|sampai(?: dengan)?)\s*$", re.I)
-# The start of a counted period ("12일부터 40일간", "1日から30日間"): no date obligations apply.
-_YEAR_END = re.compile(r"(?:(?:the )?end of|bis Ende|Ende|fin|fin de|finales de|entro la fine del|fine)\s", re.I)
+_YEAR_END = re.compile(rf"(?:(?:the )?end of|{_YEAR_END_WORDS})\s", re.I)
 _CJK_YEAR_END = re.compile(r"\s*(?:底|末|말)")
 _YEAR_SPAN_BEFORE = re.compile(r"(?:19|20)\d\d\s*[-–—~〜至到]\s*$")
 # "comments from D1 to D2": in a consultation's sentence, D1 opens the period.
 _PERIOD_END = re.compile(r"^\s*(?:to|until|through|till|and)\s*$", re.I)
+# The start of a counted period ("12일부터 40일간", "1日から30日間"): no date obligations apply.
 _PERIOD_START = re.compile(r"^\s*(?:부터|から|起)\s*\d+\s*(?:일간|일 동안|日間|日間|天)|^\s*(?:for|over) (?:a period of )?\d+ days\b", re.I)
 _KN = "[〇零一二三四五六七八九十百]"  # Chinese numerals
 _KDIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
@@ -545,7 +547,7 @@ def extract_dates(
         return []
     base = parse_published(published) or _dateline(found, full, body_start)
     delay = lex.tags["delay"]
-    deadline = lex.tags["consultation"]
+    consultation = lex.tags["consultation"]
     window = _CJK_WINDOW if is_cjk(full) else _LATIN_WINDOW
     sentences = _Sentences(full)
     out: set[tuple[str, str]] = set()
@@ -583,7 +585,7 @@ def extract_dates(
             if (
                 _RANGE.match(between)
                 or (lex.date_transition.match(between) and sentences.has(delay, s, e))
-                or (_PERIOD_END.match(between) and sentences.has(deadline, s, e))
+                or (_PERIOD_END.match(between) and sentences.has(consultation, s, e))
             ):
                 # The start of a period ("comments from D1 to D2") or the old date of a
                 # postponement ("from D1 to D2"): only the second date counts.

@@ -171,10 +171,10 @@ class Lexicon:
     date_void_after: re.Pattern[str]
     # Finds in one pass where the families above that scan a whole text can match:
     # "ai", "governance", "negative", "strong", "adoption", "notice", "soft_governance",
-    # "public_body", "jurisdictions",
-    # "tags.<tag>", "chamber_vote", "final_passage", "veto", "delay_vehicle",
-    # "draft_words", "for_agencies", "negotiation_step", "passing_before", and "months", the month names (see
-    # anchors.py). The stages ask it, not the patterns themselves.
+    # "public_body", "jurisdictions", "tags.<tag>", "chamber_vote", "final_passage",
+    # "veto", "delay_vehicle", "draft_words", "for_agencies", "negotiation_step",
+    # "passing_before", and "months", the month names (see anchors.py). The stages
+    # ask it, not the patterns themselves.
     scanner: Scanner
 
 

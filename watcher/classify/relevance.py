@@ -68,4 +68,3 @@ def _only_soft(hits: Hits) -> bool:
     if not soft:
         return False
     return all(any(a <= g.start() and g.end() <= b for a, b in soft) for g in hits.finditer("governance"))
-

@@ -12,7 +12,10 @@ _AFTER = 60
 # A draft text named inside a new-law cue ("approves draft law"), not a bill or an
 # amending bill (법 개정안 … 통과, 法案に署名 are laws passed).
 _DRAFT_TEXT = re.compile(r"\bdraft\b|草案|초안|素案|原案|意见稿|意見稿", re.I)
-_BILL = re.compile(r"\bbill\b|\blegislation\b|\bdraft\b|\bproposed\b|\bakan\b|\bsegera\b|\bbakal\b|\bwill\b|\bresponse\b|\bconsultation\b|\bwhite paper\b|法案|법안|議案|草案|초안|意见稿|意見稿", re.I)
+# Inside a new-decree cue, words that make its instrument not issued: a bill, a draft,
+# something still to come, a consultation's response ("Senate approves a bill for its
+# regulation", "released draft rules", "Perpres … akan segera ditandatangani").
+_NOT_ISSUED = re.compile(r"\bbill\b|\blegislation\b|\bdraft\b|\bproposed\b|\bakan\b|\bsegera\b|\bbakal\b|\bwill\b|\bresponse\b|\bconsultation\b|\bwhite paper\b|法案|법안|議案|草案|초안|意见稿|意見稿", re.I)
 _SENTENCE_END = re.compile(r"[。！？!?;；\n]|\.(?=\s)")
 # How far (characters) either side of a cue its sentence is read: a text without
 # sentence breaks costs each cue no more than this.
@@ -41,9 +44,7 @@ def _deciding_cue(hits: Hits, lex: Lexicon, tag: str) -> re.Match[str] | None:
             continue
         if after is not None and after.match(full[m.end() : m.end() + _AFTER]):
             continue
-        if tag == "new-decree" and _BILL.search(m.group()):
-            # "Senate approves a bill for its regulation", "released draft rules": a
-            # bill or a draft, not rules issued.
+        if tag == "new-decree" and _NOT_ISSUED.search(m.group()):
             continue
         if tag == "new-law" and _DRAFT_TEXT.search(m.group()):
             # "cabinet approves draft law": the draft goes to parliament, no law yet.
@@ -62,17 +63,12 @@ def _deciding_cue(hits: Hits, lex: Lexicon, tag: str) -> re.Match[str] | None:
 _HEADLINE_OPENING = 12
 
 
-def _title_end(full: str) -> int:
-    """Where the title ends in the classifier's text (title, newline, body)."""
-    i = full.find("\n")
-    return len(full) if i < 0 else i
-
-
-def detect_tags(hits: Hits, lex: Lexicon, has_effective_date: bool,
+def detect_tags(hits: Hits, lex: Lexicon, has_effective_date: bool, title_len: int,
                 why: dict[str, tuple[int, int, str]] | None = None) -> list[str]:
     """Sorted tags of a relevant item, from the cue lexicons plus the conventions.
 
-    `hits.text` is the normalised title + text; `has_effective_date` tells whether the
+    `hits.text` is the normalised title + text, whose first `title_len` characters are
+    the title; `has_effective_date` tells whether the
     date stage found an effective date (then the item states when obligations apply).
     `why`, when given, receives for each tag a cue gave: (start, end, rule) of that
     cue in `hits.text` (the conventions' tags: see watcher.classify.explain).
@@ -92,14 +88,13 @@ def detect_tags(hits: Hits, lex: Lexicon, has_effective_date: bool,
     if tags & {"new-law", "draft"} and hits.search("veto"):
         # A vetoed bill: what it "would" do describes a dead text, not a new draft.
         tags -= {"new-law", "draft"}
-    if "draft" in tags and hits.search("negotiation_step", 0, _title_end(hits.text)):
+    if "draft" in tags and hits.search("negotiation_step", 0, title_len):
         # "Lawmakers reach provisional agreement to delay …", "Council adopts position":
         # the proposal the story names was released before; this step releases none.
         tags.discard("draft")
     adopted = tags & {"new-law", "new-decree"}
     if adopted and "draft" in tags:
-        title_end = _title_end(hits.text)
-        if found["draft"].start() < _HEADLINE_OPENING and all(found[t].start() >= title_end for t in adopted):
+        if found["draft"].start() < _HEADLINE_OPENING and all(found[t].start() >= title_len for t in adopted):
             # The headline opens with a draft ("Dự thảo Danh mục …", "Proposed rules
             # on …", "(ร่าง) …"); an instrument the body says was issued is background.
             tags -= adopted
